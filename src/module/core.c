@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uio_msi: a UIO PCI driver that gives user-space drivers MSI-X, MSI and
+ * INTx interrupts, one eventfd per vector, bound through sysfs text
+ * attributes (no ioctl).  This file: module parameters, probe and remove,
+ * and the UIO device callbacks.
+ *
+ * The driver has no ID table: devices are bound to it explicitly, through
+ * driver_override (or new_id), never by surprise.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+
+#include "uio_msi.h"
+
+/* Module parameter value meaning "the best mode the device can do". */
+#define UIO_MSI_IRQ_AUTO	(-1)
+
+static int intr_mode = UIO_MSI_IRQ_AUTO;
+
+static int intr_mode_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strlen(val);
+	int mode;
+
+	if (len && val[len - 1] == '\n')
+		len--;
+	if (len == strlen(UIO_MSI_MODE_AUTO) &&
+	    !memcmp(val, UIO_MSI_MODE_AUTO, len)) {
+		mode = UIO_MSI_IRQ_AUTO;
+	} else {
+		mode = uio_msi_mode_parse(val, len);
+		if (mode < 0)
+			return mode;
+	}
+
+	WRITE_ONCE(*(int *)kp->arg, mode);
+	return 0;
+}
+
+static int intr_mode_get(char *buf, const struct kernel_param *kp)
+{
+	int mode = READ_ONCE(*(int *)kp->arg);
+
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 mode == UIO_MSI_IRQ_AUTO ? UIO_MSI_MODE_AUTO :
+						    uio_msi_mode_name(mode));
+}
+
+static const struct kernel_param_ops intr_mode_ops = {
+	.set = intr_mode_set,
+	.get = intr_mode_get,
+};
+
+module_param_cb(intr_mode, &intr_mode_ops, &intr_mode, 0644);
+MODULE_PARM_DESC(intr_mode,
+		 "Interrupt mode at bind: auto (default), msix, msi, intx or none; a mode the device cannot do falls back along msix, msi, intx, none");
+
+struct workqueue_struct *uio_msi_wq;
+
+static int uio_msi_open(struct uio_info *info, struct inode *inode)
+{
+	struct uio_msi_device *udev = info->priv;
+	int ret;
+
+	mutex_lock(&udev->lock);
+	ret = uio_msi_uio_open(udev);
+	mutex_unlock(&udev->lock);
+	return ret;
+}
+
+static int uio_msi_release(struct uio_info *info, struct inode *inode)
+{
+	struct uio_msi_device *udev = info->priv;
+
+	mutex_lock(&udev->lock);
+	uio_msi_uio_release(udev);
+	mutex_unlock(&udev->lock);
+	return 0;
+}
+
+static int uio_msi_irqcontrol_cb(struct uio_info *info, s32 irq_on)
+{
+	struct uio_msi_device *udev = info->priv;
+	int ret;
+
+	mutex_lock(&udev->lock);
+	ret = uio_msi_irqcontrol(udev, irq_on != 0);
+	mutex_unlock(&udev->lock);
+	return ret;
+}
+
+static const char *const uio_msi_bar_names[PCI_STD_NUM_BARS] = {
+	"BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5",
+};
+
+/* Memory BARs become UIO maps, in BAR order (MAX_UIO_MAPS of them). */
+static void uio_msi_setup_maps(struct uio_msi_device *udev)
+{
+	struct pci_dev *pdev = udev->pdev;
+	struct uio_mem *mem = udev->info.mem;
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		resource_size_t start = pci_resource_start(pdev, bar);
+		resource_size_t len = pci_resource_len(pdev, bar);
+
+		if (!len || !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
+			continue;
+		if (mem == udev->info.mem + MAX_UIO_MAPS) {
+			dev_info(&pdev->dev,
+				 "BAR%d and later have no UIO map; use the sysfs resource files\n",
+				 bar);
+			break;
+		}
+		/* UIO maps whole pages; offs tells where a small BAR starts. */
+		mem->name = uio_msi_bar_names[bar];
+		mem->memtype = UIO_MEM_PHYS;
+		mem->addr = start & PAGE_MASK;
+		mem->offs = start & ~PAGE_MASK;
+		mem->size = PAGE_ALIGN(mem->offs + len);
+		mem++;
+	}
+}
+
+static int uio_msi_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct uio_msi_device *udev;
+	int mode = READ_ONCE(intr_mode);
+	unsigned int irq_count, irq_max;
+	int ret;
+
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL) {
+		dev_warn(&pdev->dev, "not binding a bridge or other non-type-0 function\n");
+		return -EINVAL;
+	}
+	/* Lockdown forbids user-space PCI access, as for the sysfs BAR files. */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret) {
+		dev_warn(&pdev->dev, "kernel lockdown: not giving user space this device\n");
+		return ret;
+	}
+
+	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
+	if (!udev)
+		return -ENOMEM;
+	udev->pdev = pdev;
+	mutex_init(&udev->lock);
+
+	/*
+	 * The BARs are not requested: with CONFIG_IO_STRICT_DEVMEM that would
+	 * make the sysfs resource files unmappable, and user-space drivers
+	 * (DPDK among them) map BARs through them.
+	 */
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+	/* Bus mastering, DMA and MSIs stay off until someone listens. */
+	pci_clear_master(pdev);
+
+	uio_msi_setup_maps(udev);
+	udev->info.name = UIO_MSI_DRIVER_NAME;
+	udev->info.version = UIO_MSI_VERSION;
+	udev->info.priv = udev;
+	udev->info.open = uio_msi_open;
+	udev->info.release = uio_msi_release;
+	udev->info.irqcontrol = uio_msi_irqcontrol_cb;
+
+	mutex_lock(&udev->lock);
+	uio_msi_vectors_init(udev, mode == UIO_MSI_IRQ_AUTO ?
+				   UIO_MSI_IRQ_MSIX : mode);
+	mode = udev->mode;
+	irq_count = udev->irq_count;
+	irq_max = udev->irq_max;
+	mutex_unlock(&udev->lock);
+
+	pci_set_drvdata(pdev, udev);
+	ret = uio_register_device(&pdev->dev, &udev->info);
+	if (ret)
+		goto err_release_vectors;
+
+	dev_info(&pdev->dev, "%s: mode %s, %u of %u vectors\n",
+		 dev_name(&udev->info.uio_dev->dev), uio_msi_mode_name(mode),
+		 irq_count, irq_max);
+	return 0;
+
+err_release_vectors:
+	mutex_lock(&udev->lock);
+	uio_msi_vectors_release(udev);
+	mutex_unlock(&udev->lock);
+	pci_disable_device(pdev);
+err_free:
+	mutex_destroy(&udev->lock);
+	kfree(udev);
+	return ret;
+}
+
+static void uio_msi_remove(struct pci_dev *pdev)
+{
+	struct uio_msi_device *udev = pci_get_drvdata(pdev);
+	struct uio_msi_binding *binding, *next;
+	LIST_HEAD(unbound);
+
+	/*
+	 * No UIO callback runs after this; open files of /dev/uioN get EIO.
+	 * The sysfs attributes are already gone (driver core).
+	 */
+	uio_unregister_device(&udev->info);
+
+	mutex_lock(&udev->lock);
+	uio_msi_eventfd_unbind_all(udev, &unbound);
+	uio_msi_uio_forget(udev);
+	uio_msi_vectors_release(udev);
+	mutex_unlock(&udev->lock);
+
+	list_for_each_entry_safe(binding, next, &unbound, unbound_node)
+		uio_msi_binding_destroy(binding);
+	/* EPOLLHUP work that detached its own binding may still be running. */
+	flush_workqueue(uio_msi_wq);
+
+	pci_disable_device(pdev);
+	mutex_destroy(&udev->lock);
+	kfree(udev);
+}
+
+/* Reboot or kexec: stop the device's DMA. */
+static void uio_msi_shutdown(struct pci_dev *pdev)
+{
+	pci_clear_master(pdev);
+}
+
+static struct pci_driver uio_msi_driver = {
+	.name = UIO_MSI_DRIVER_NAME,
+	.id_table = NULL,
+	.probe = uio_msi_probe,
+	.remove = uio_msi_remove,
+	.shutdown = uio_msi_shutdown,
+#ifdef UIO_MSI_HAVE_PCI_DRIVER_DEV_GROUPS
+	.dev_groups = uio_msi_groups,
+#else
+	.driver.dev_groups = uio_msi_groups,
+#endif
+};
+
+static int __init uio_msi_init(void)
+{
+	int ret;
+
+	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, 0, 0);
+	if (!uio_msi_wq)
+		return -ENOMEM;
+	ret = pci_register_driver(&uio_msi_driver);
+	if (ret)
+		destroy_workqueue(uio_msi_wq);
+	return ret;
+}
+
+static void __exit uio_msi_exit(void)
+{
+	pci_unregister_driver(&uio_msi_driver);
+	destroy_workqueue(uio_msi_wq);
+}
+
+module_init(uio_msi_init);
+module_exit(uio_msi_exit);
+
+MODULE_DESCRIPTION("UIO PCI driver with MSI-X, MSI and INTx delivered to eventfds through sysfs");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(UIO_MSI_VERSION);
