@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared code of the uio_msi test helpers (pcimem, ivshmem-fire,
+ * try-write).  They are independent of the uio-msi tool on purpose: the
+ * tests use them to check the tool and the driver from another angle.
+ */
+#ifndef UIO_MSI_TEST_HELPERS_H
+#define UIO_MSI_TEST_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXIT_USAGE	2
+
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* The helper's name for messages, set from argv[0] by each main(). */
+extern const char *helper_name;
+
+/* "NAME: message" on stderr. */
+void warn_msg(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Prints the message and exits with status 1. */
+void die(const char *fmt, ...) PRINTF_LIKE(1, 2) __attribute__((noreturn));
+
+/* Decimal or 0x-prefixed hex, whole string, at most max.  0 or -1. */
+int parse_number(const char *s, unsigned long long max,
+		 unsigned long long *out);
+
+/* [DDDD:]BB:DD.F -> canonical lowercase "dddd:bb:dd.f".  0 or -1. */
+int normalize_bdf(const char *s, char *out, size_t size);
+
+/* Builds $UIO_MSI_ROOT + formatted path (the root lets host tests use a fake tree). */
+void root_path(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Symbolic errno name ("EINVAL"); unknown values as "E<number>". */
+const char *errno_name(int err);
+
+/*
+ * Maps /sys/bus/pci/devices/BDF/resourceBAR, exactly its file size.
+ * Exits with status 1 on failure.
+ */
+volatile uint32_t *map_bar(const char *bdf, unsigned bar, bool writable,
+			   size_t *size);
+
+/*
+ * Sum over all CPUs of the /proc/interrupts line whose action list
+ * contains exactly the name; -1 if there is no such line.
+ */
+long long irq_line_count(const char *name);
+
+#endif /* UIO_MSI_TEST_HELPERS_H */
