@@ -1,0 +1,282 @@
+# shellcheck shell=bash
+# Shared helpers for the guest tests (bats).  Each .bats file loads this with
+# `load lib/common`, sets up what it needs in setup_file and undoes it in
+# teardown_file: the module is not loaded when a file starts.
+#
+# Environment from tests/vm/run: UIO_MSI_KO, UIO_MSI_TOOL, UIO_MSI_HELPERS,
+# UIO_MSI_REPO, IVSHMEM_BDF, EDU_BDF, NVME_BDF.
+
+: "${UIO_MSI_KO:?}" "${UIO_MSI_TOOL:?}" "${UIO_MSI_HELPERS:?}" "${UIO_MSI_REPO:?}"
+
+# Names come from the ABI header shared with the module and the tool.
+abi_string() {
+	sed -n "s/^#define[[:space:]]\{1,\}$1[[:space:]]\{1,\}\"\([^\"]*\)\".*/\1/p" \
+		"$UIO_MSI_REPO/include/uio_msi_abi.h"
+}
+DRIVER=$(abi_string UIO_MSI_DRIVER_NAME)
+GROUP=$(abi_string UIO_MSI_ATTR_GROUP)
+ATTR_MODE=$(abi_string UIO_MSI_ATTR_MODE)
+ATTR_IRQ_COUNT=$(abi_string UIO_MSI_ATTR_IRQ_COUNT)
+ATTR_IRQ_MAX=$(abi_string UIO_MSI_ATTR_IRQ_MAX)
+ATTR_EVENTFD=$(abi_string UIO_MSI_ATTR_EVENTFD)
+MODE_MSIX=$(abi_string UIO_MSI_MODE_MSIX)
+MODE_MSI=$(abi_string UIO_MSI_MODE_MSI)
+MODE_INTX=$(abi_string UIO_MSI_MODE_INTX)
+MODE_NONE=$(abi_string UIO_MSI_MODE_NONE)
+VERSION=$(cat "$UIO_MSI_REPO/VERSION")
+TOOL=$UIO_MSI_TOOL
+TRY_WRITE=$UIO_MSI_HELPERS/try-write
+PCIMEM=$UIO_MSI_HELPERS/pcimem
+IVSHMEM_FIRE=$UIO_MSI_HELPERS/ivshmem-fire
+export DRIVER GROUP ATTR_MODE ATTR_IRQ_COUNT ATTR_IRQ_MAX ATTR_EVENTFD \
+	MODE_MSIX MODE_MSI MODE_INTX MODE_NONE VERSION TOOL TRY_WRITE PCIMEM \
+	IVSHMEM_FIRE
+
+# Under emulation every fork costs tens of milliseconds: the helpers that
+# tests call in loops use bash builtins only.
+pci_dir() { echo "/sys/bus/pci/devices/$1"; }
+attr_path() { echo "/sys/bus/pci/devices/$1/$GROUP/$2"; }
+attr() {
+	local value
+	read -r value <"/sys/bus/pci/devices/$1/$GROUP/$2"
+	echo "$value"
+}
+
+# Fail the current test with a message (bats shows stderr of failures).
+fail() {
+	echo "$*" >&2
+	return 1
+}
+
+# Poll until "$@" succeeds; fail after $WAIT_SECONDS (default 20).
+wait_until() {
+	local deadline=$((SECONDS + ${WAIT_SECONDS:-20}))
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			fail "timed out waiting for: $*"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+module_loaded() { [ -d /sys/module/"$DRIVER" ]; }
+# Negations as functions: a bare `! cmd` never fails a bats test.
+module_unloaded() { [ ! -d /sys/module/"$DRIVER" ]; }
+
+module_load() {
+	modprobe uio
+	insmod "$UIO_MSI_KO" "$@"
+}
+
+# Unbind every device from uio_msi, then unload it; tolerate "not loaded".
+module_unload() {
+	local dev
+	module_loaded || return 0
+	for dev in /sys/bus/pci/drivers/"$DRIVER"/0000:*; do
+		[ -e "$dev" ] || continue
+		echo "${dev##*/}" >/sys/bus/pci/drivers/"$DRIVER"/unbind
+	done
+	rmmod "$DRIVER"
+}
+
+# Bind through the tool (driver_override); check the result by sysfs.
+dev_bind() {
+	"$TOOL" bind "$1"
+	[ "$(basename "$(readlink "$(pci_dir "$1")/driver")")" = "$DRIVER" ]
+}
+
+dev_driver() {
+	local link
+	link=$(readlink "$(pci_dir "$1")/driver") || { echo none; return 0; }
+	basename "$link"
+}
+
+uio_node() { basename "$(echo "$(pci_dir "$1")"/uio/uio*)"; }
+
+# IRQ action name in /proc/interrupts of vector $2 of device $1.
+irq_name() { printf 'uio_msi[%s](%s)' "$2" "$1"; }
+
+irq_line() { grep -F "$(irq_name "$1" "$2")" /proc/interrupts; }
+has_irq() { irq_line "$1" "$2" >/dev/null; }
+no_irq() { ! has_irq "$1" "$2"; }
+
+# Vectors of device $1 that hold an IRQ, space separated, sorted.
+irq_vectors() {
+	local line re="uio_msi\[([0-9]+)\]\(${1//./\\.}\)" vectors=()
+	while read -r line; do
+		while [[ $line =~ $re ]]; do
+			vectors[BASH_REMATCH[1]]=1
+			line=${line/"${BASH_REMATCH[0]}"/}
+		done
+	done </proc/interrupts
+	echo "${!vectors[*]}"
+}
+
+# Conditions for wait_until (which must re-evaluate them, so no $(...) in
+# its arguments).
+no_irqs() { [ -z "$(irq_vectors "$1")" ]; }
+irq_vectors_are() { [ "$(irq_vectors "$1")" = "$2" ]; }
+
+# Total IRQ lines of uio_msi in the system.
+irq_total() { grep -c "uio_msi\[" /proc/interrupts || true; }
+
+# PCI command register of $1, as a decimal number.
+pci_command() {
+	local hex
+	hex=$(od -An -tx2 -j4 -N2 "/sys/bus/pci/devices/$1/config")
+	echo $((16#${hex// /}))
+}
+bus_master_on() { (($(pci_command "$1") & 4)); }
+bus_master_off() { ! bus_master_on "$1"; }
+intx_disabled() { (($(pci_command "$1") & 0x400)); }
+intx_enabled() { ! intx_disabled "$1"; }
+
+# Snapshot of everything a failed write must leave unchanged, into the
+# variable named $1, of device $2.
+dev_state_into() {
+	local -n state=$1
+	local dir="/sys/bus/pci/devices/$2/$GROUP" mode count max
+	read -r mode <"$dir/$ATTR_MODE"
+	read -r count <"$dir/$ATTR_IRQ_COUNT"
+	read -r max <"$dir/$ATTR_IRQ_MAX"
+	# shellcheck disable=SC2034 # a nameref: assigns the caller's variable
+	state="$mode $count $max [$(irq_vectors "$2")] $(pci_command "$2")"
+}
+dev_state() {
+	local snapshot
+	dev_state_into snapshot "$1"
+	echo "$snapshot"
+}
+
+# Start `uio-msi listen` in the background and wait until it is bound.
+# Sets LISTEN_PID, LISTEN_OUT (stdout) and LISTEN_ERR (stderr).
+listen_start() {
+	LISTEN_OUT=$(mktemp)
+	LISTEN_ERR=$(mktemp)
+	"$TOOL" listen "$@" >"$LISTEN_OUT" 2>"$LISTEN_ERR" &
+	LISTEN_PID=$!
+	if ! WAIT_SECONDS=30 wait_until listen_ready; then
+		cat "$LISTEN_ERR" >&2
+		return 1
+	fi
+}
+listen_ready() {
+	grep -q "listening on" "$LISTEN_ERR" && return 0
+	# It exited before binding: stop waiting.
+	kill -0 "$LISTEN_PID" 2>/dev/null || return 0
+	return 1
+}
+
+# Wait for the background listener; its exit status becomes ours.  (Not
+# under bats' `run`, whose subshell cannot wait for it.)
+listen_wait() {
+	local status=0
+	wait "$LISTEN_PID" || status=$?
+	LISTEN_PID=
+	return "$status"
+}
+
+# Wait for the background listener and check its exit status is $1.
+listen_wait_status() {
+	local status=0
+	listen_wait || status=$?
+	[ "$status" -eq "$1" ] || fail "listen exited with $status, expected $1"
+}
+
+# Open /dev/uioN of device $1 as UIO_FD, as a UIO program would.
+uio_open() {
+	exec {UIO_FD}<>/dev/"$(uio_node "$1")"
+}
+
+# Close UIO_FD if a test opened it.
+uio_fd_close() {
+	[ -z "${UIO_FD:-}" ] || exec {UIO_FD}>&-
+	UIO_FD=
+}
+
+# One read() of UIO_FD: prints the event count; fails after $1 (10) s.
+uio_read() {
+	timeout "${1:-10}" dd bs=4 count=1 status=none <&"$UIO_FD" |
+		od -An -tu4 | tr -d ' '
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
+# One 4-byte write() to UIO_FD: 1 unmasks, 0 masks the UIO interrupt.
+uio_irqcontrol() {
+	if [ "$1" = 1 ]; then
+		printf '\001\000\000\000' >&"$UIO_FD"
+	else
+		printf '\000\000\000\000' >&"$UIO_FD"
+	fi
+}
+
+listen_stop() {
+	[ -n "${LISTEN_PID:-}" ] || return 0
+	kill "$LISTEN_PID" 2>/dev/null || true
+	wait "$LISTEN_PID" 2>/dev/null || true
+	LISTEN_PID=
+}
+
+# Whether listen output $1 shows at least $3 interrupts of vector $2.
+listen_received() { [ "$(listen_count "$1" "$2")" -ge "$3" ]; }
+
+# Final count of vector $2 in listen output $1 (0 if it never fired).
+listen_count() {
+	awk -v v="$2" '$1 == "vec" && $2 == v && $3 == "count" { c = $4 }
+		END { print c + 0 }' "$1"
+}
+
+# Offset of PCI capability $2 (hex id, e.g. 11 for MSI-X) of device $1, or
+# nothing.  Reads config space through sysfs, independently of any driver.
+pci_cap_offset() {
+	local config pos id
+	config=$(pci_dir "$1")/config
+	pos=$((16#$(od -An -tx1 -j52 -N1 "$config" | tr -d ' ')))
+	while ((pos)); do
+		id=$(od -An -tx1 -j"$pos" -N1 "$config" | tr -d ' ')
+		if [ "$id" = "$2" ]; then
+			echo "$pos"
+			return 0
+		fi
+		pos=$((16#$(od -An -tx1 -j$((pos + 1)) -N1 "$config" | tr -d ' ')))
+	done
+}
+
+pci_config_word() {
+	echo $((16#$(od -An -tx2 -j"$2" -N2 "$(pci_dir "$1")/config" | tr -d ' ')))
+}
+
+# MSI-X table size of device $1 (0 without MSI-X).
+msix_table_size() {
+	local cap
+	cap=$(pci_cap_offset "$1" 11)
+	[ -n "$cap" ] || { echo 0; return 0; }
+	echo $((($(pci_config_word "$1" $((cap + 2))) & 0x7ff) + 1))
+}
+
+# MSI vectors device $1 can request (Multiple Message Capable; 0 without MSI).
+msi_capable() {
+	local cap
+	cap=$(pci_cap_offset "$1" 05)
+	[ -n "$cap" ] || { echo 0; return 0; }
+	echo $((1 << (($(pci_config_word "$1" $((cap + 2))) >> 1) & 7)))
+}
+
+# Whether the MSI-X / MSI enable bit of device $1 is set.
+msix_enabled() {
+	local cap
+	cap=$(pci_cap_offset "$1" 11)
+	(($(pci_config_word "$1" $((cap + 2))) & 0x8000))
+}
+msi_enabled() {
+	local cap
+	cap=$(pci_cap_offset "$1" 05)
+	(($(pci_config_word "$1" $((cap + 2))) & 1))
+}
+
+msix_disabled() { ! msix_enabled "$1"; }
+msi_disabled() { ! msi_enabled "$1"; }
+
+taint_user() { (($(cat /proc/sys/kernel/tainted) & 64)); }
+
