@@ -61,7 +61,81 @@ module_param_cb(intr_mode, &intr_mode_ops, &intr_mode, 0644);
 MODULE_PARM_DESC(intr_mode,
 		 "Interrupt mode at bind: auto (default), msix, msi, intx or none; a mode the device cannot do falls back along msix, msi, intx, none");
 
+static char *ids;
+module_param(ids, charp, 0444);
+MODULE_PARM_DESC(ids,
+		 "PCI IDs to bind at load, as vfio-pci's: vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, comma-separated");
+
 struct workqueue_struct *uio_msi_wq;
+
+/* One ids entry: two to six hex fields separated by ':'. */
+static int uio_msi_parse_id(char *entry, struct pci_device_id *id)
+{
+	unsigned int field[6] = { 0, 0, PCI_ANY_ID, PCI_ANY_ID, 0, 0 };
+	unsigned int count = 0;
+	char *text;
+
+	while ((text = strsep(&entry, ":"))) {
+		if (count == ARRAY_SIZE(field) ||
+		    kstrtouint(text, 16, &field[count]))
+			return -EINVAL;
+		count++;
+	}
+	if (count < 2)
+		return -EINVAL;
+
+	*id = (struct pci_device_id) {
+		.vendor = field[0],
+		.device = field[1],
+		.subvendor = field[2],
+		.subdevice = field[3],
+		.class = field[4],
+		.class_mask = field[5],
+	};
+	return 0;
+}
+
+/*
+ * Parse the ids parameter, all of it before anything is bound: a typo
+ * fails the load instead of silently binding less.
+ */
+static int uio_msi_parse_ids(struct pci_device_id **table, size_t *count)
+{
+	char *copy, *rest, *entry;
+	size_t n = 0;
+	int ret = 0;
+
+	*table = NULL;
+	*count = 0;
+	if (!ids || !*ids)
+		return 0;
+
+	copy = kstrdup(ids, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	*table = kcalloc(strlen(ids) / 3 + 1, sizeof(**table), GFP_KERNEL);
+	if (!*table) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rest = copy;
+	while ((entry = strsep(&rest, ","))) {
+		if (uio_msi_parse_id(entry, &(*table)[n])) {
+			pr_err("ids: invalid entry %zu in \"%s\"\n", n + 1, ids);
+			ret = -EINVAL;
+			goto out;
+		}
+		n++;
+	}
+	*count = n;
+out:
+	if (ret) {
+		kfree(*table);
+		*table = NULL;
+	}
+	kfree(copy);
+	return ret;
+}
 
 static int uio_msi_open(struct uio_info *info, struct inode *inode)
 {
@@ -249,14 +323,37 @@ static struct pci_driver uio_msi_driver = {
 
 static int __init uio_msi_init(void)
 {
+	struct pci_device_id *table;
+	size_t count, i;
 	int ret;
 
-	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, 0, 0);
-	if (!uio_msi_wq)
-		return -ENOMEM;
-	ret = pci_register_driver(&uio_msi_driver);
+	ret = uio_msi_parse_ids(&table, &count);
 	if (ret)
+		return ret;
+
+	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, 0, 0);
+	if (!uio_msi_wq) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = pci_register_driver(&uio_msi_driver);
+	if (ret) {
 		destroy_workqueue(uio_msi_wq);
+		goto out;
+	}
+
+	/* Like new_id: binds every matching function not bound yet. */
+	for (i = 0; i < count; i++) {
+		const struct pci_device_id *id = &table[i];
+
+		if (pci_add_dynid(&uio_msi_driver, id->vendor, id->device,
+				  id->subvendor, id->subdevice, id->class,
+				  id->class_mask, 0))
+			pr_warn("ids: cannot add %04x:%04x\n", id->vendor,
+				id->device);
+	}
+out:
+	kfree(table);
 	return ret;
 }
 

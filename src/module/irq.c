@@ -459,10 +459,21 @@ int uio_msi_uio_open(struct uio_msi_device *udev)
 
 void uio_msi_uio_release(struct uio_msi_device *udev)
 {
+	struct uio_msi_vector *vec = uio_msi_uio_vector(udev);
+
 	lockdep_assert_held(&udev->lock);
 
 	udev->uio_open_count--;
-	uio_msi_update(udev, uio_msi_uio_vector(udev));
+	/*
+	 * A mask set through /dev/uioN ends with its last file, so that an
+	 * eventfd still bound to vector 0 is not left without interrupts.
+	 * (Without an eventfd the IRQ is freed below, which also unmasks.)
+	 */
+	if (!udev->uio_open_count && vec && vec->masked && vec->binding) {
+		enable_irq(vec->irq);
+		vec->masked = false;
+	}
+	uio_msi_update(udev, vec);
 }
 
 /* Device removal: the UIO device is gone, so are its open files. */

@@ -186,3 +186,29 @@ teardown() {
 	[ "$(dev_driver "$EDU_BDF")" = "$DRIVER" ]
 	rmmod uio_pci_generic
 }
+
+@test "ids= binds the listed IDs at load, like vfio-pci's ids" {
+	module_unload
+	module_load ids=1234:11e8
+	[ "$(dev_driver "$EDU_BDF")" = "$DRIVER" ]
+	[ "$(dev_driver "$IVSHMEM_BDF")" = none ]
+	[ "$(cat /sys/module/"$DRIVER"/parameters/ids)" = 1234:11e8 ]
+	module_unload
+	# subvendor:subdevice narrow it: QEMU's edu has 1af4:1100.
+	module_load ids=1234:11e8:1af4:ffff,1af4:1110:ffffffff:ffffffff
+	[ "$(dev_driver "$EDU_BDF")" = none ]
+	[ "$(dev_driver "$IVSHMEM_BDF")" = "$DRIVER" ]
+}
+
+@test "ids= with a malformed entry fails the load and binds nothing" {
+	local bad
+	module_unload
+	for bad in 1234 1234:11e8:1:2:3:4:5 1234:11e8, 1234:xyz ,1234:11e8 \
+		1234:11e8:0x:0; do
+		run ! insmod "$UIO_MSI_KO" ids="$bad"
+		module_unloaded
+	done
+	[ "$(dev_driver "$EDU_BDF")" = none ]
+	run -0 dmesg
+	[[ "$output" == *'uio_msi: ids: invalid entry 2 in "1234:11e8,"'* ]]
+}

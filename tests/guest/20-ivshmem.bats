@@ -179,3 +179,13 @@ ring() {
 	[ "$(uio_read)" -eq $((count + 1)) ]
 	uio_fd_close
 }
+
+@test "closing /dev/uioN lifts its mask of vector 0 for a bound eventfd" {
+	# Listener first: it would inherit the /dev/uioN descriptor otherwise.
+	listen_start "$IVSHMEM_BDF" 0 --count 1 --timeout 60
+	uio_open "$IVSHMEM_BDF"
+	uio_irqcontrol 0
+	uio_fd_close
+	"$IVSHMEM_FIRE" "$IVSHMEM_BDF" 0 1
+	listen_wait
+}
