@@ -37,7 +37,8 @@ static int usage(void)
 		"\n"
 		"Ring the own doorbell of ivshmem device BDF N times per vector VEC.\n"
 		"While the vector has an IRQ line uio_msi[VEC](BDF) in /proc/interrupts,\n"
-		"each interrupt is awaited there (up to 10 s) before the next store;\n"
+		"each interrupt is awaited there (up to 10 s, or until the line goes\n"
+		"away with its last listener) before the next store;\n"
 		"otherwise MS milliseconds (default 100) pass between stores.\n"
 		"Exit status: 0 all fired, 1 failure or interrupt not seen, 2 usage error.\n"
 		"UIO_MSI_ROOT, if set, is prepended to /sys and /proc paths (for tests).\n");
@@ -53,15 +54,22 @@ static void sleep_ns(long long ns)
 		;
 }
 
-/* Waits until the line's count reaches target; false on timeout. */
+/*
+ * Waits until the line's count reaches target; false on timeout.  A line
+ * that goes away counts as reached: its last listener left (a listener
+ * that exits on its Nth interrupt frees the IRQ at once), so nobody is
+ * left to receive more; the caller's own counts tell the rest.
+ */
 static bool wait_irq_count(const char *name, long long target)
 {
-	for (int waited = 0; waited < SYNC_TIMEOUT_MS; waited++) {
-		if (irq_line_count(name) >= target)
+	for (int waited = 0; waited <= SYNC_TIMEOUT_MS; waited++) {
+		long long count = irq_line_count(name);
+
+		if (count < 0 || count >= target)
 			return true;
 		sleep_ns(SYNC_POLL_NS);
 	}
-	return irq_line_count(name) >= target;
+	return false;
 }
 
 static int parse_fire(const char *vec, const char *n, struct fire *f)
