@@ -203,7 +203,7 @@ teardown() {
 @test "ids= with a malformed entry fails the load and binds nothing" {
 	local bad
 	module_unload
-	for bad in 1234 1234:11e8:1:2:3:4:5 1234:11e8, 1234:xyz ,1234:11e8 \
+	for bad in 1234 1234:11e8:1:2:3:4:5 '1234:11e8,' 1234:xyz ',1234:11e8' \
 		1234:11e8:0x:0; do
 		run ! insmod "$UIO_MSI_KO" ids="$bad"
 		module_unloaded
