@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uio-msi.h"
@@ -272,6 +273,29 @@ bool driver_loaded(void)
 	sys_path(path, sizeof(path), "/sys/bus/pci/drivers/%s",
 		 UIO_MSI_DRIVER_NAME);
 	return is_dir(path);
+}
+
+bool load_driver(void)
+{
+	const char *modprobe = getenv("UIO_MSI_MODPROBE");
+	int status;
+	pid_t pid;
+
+	if (!modprobe || !*modprobe)
+		modprobe = "modprobe";
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		execlp(modprobe, modprobe, "-q", UIO_MSI_DRIVER_NAME,
+		       (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return driver_loaded();
 }
 
 bool device_exists(const char *bdf)

@@ -64,10 +64,11 @@ static const char status_help[] =
 static const char bind_help[] =
 "Usage: uio-msi bind BDF\n"
 "\n"
-"Bind the device to uio_msi: set its driver_override to uio_msi, unbind\n"
-"its current driver if any, and ask the PCI core to probe it. Succeeds\n"
-"without change if it is already bound to uio_msi. If the probe fails,\n"
-"driver_override is cleared again and the former driver may take it back.\n"
+"Bind the device to uio_msi: load the driver (modprobe) if needed, set\n"
+"the device's driver_override to uio_msi, unbind its current driver if\n"
+"any, and ask the PCI core to probe it. Succeeds without change if it is\n"
+"already bound to uio_msi. If the probe fails, driver_override is cleared\n"
+"again and the former driver may take it back.\n"
 "\n"
 "Options:\n"
 "  -h, --help  show this help\n";
@@ -480,9 +481,9 @@ int cmd_bind(int argc, char **argv)
 		return usage_error("bind", "missing PCI address");
 	if (bdf_argument("bind", pos[0], bdf))
 		return EXIT_USAGE;
-	if (!driver_loaded()) {
-		msg("the " UIO_MSI_DRIVER_NAME " driver is not loaded; load it with 'modprobe "
-		    UIO_MSI_DRIVER_NAME "'");
+	if (!driver_loaded() && !load_driver()) {
+		msg("the " UIO_MSI_DRIVER_NAME " driver is not loaded and 'modprobe "
+		    UIO_MSI_DRIVER_NAME "' failed: is it built for this kernel ('dkms status')?");
 		return EXIT_FAIL;
 	}
 	if (!device_exists(bdf)) {

@@ -81,6 +81,11 @@ struct device_info {
 };
 
 bool driver_loaded(void);
+/*
+ * Runs "modprobe -q uio_msi" ($UIO_MSI_MODPROBE replaces modprobe, for
+ * tests); true if the driver is registered afterwards.
+ */
+bool load_driver(void);
 bool device_exists(const char *bdf);
 int device_driver(const char *bdf, char *out, size_t size);
 void device_read_info(const char *bdf, struct device_info *info);
