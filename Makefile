@@ -10,6 +10,8 @@
 #   make dkms-module     the module built by DKMS in a private tree under
 #                        build/dkms/ (what make check's guest tests load)
 #   make check           everything tested in a QEMU guest (as root)
+#   make check-matrix    build and guest tests on every Debian kernel (as
+#                        root; MATRIX=bookworm,sid selects suites)
 #   make demo            boot the guest, fire every ivshmem vector, show counts
 #   make clean
 #
@@ -181,6 +183,14 @@ VM_KVER = $(or $(UIO_MSI_KVER),$(shell tests/vm/default-kernel))
 check-guest: tool helpers
 	$(MAKE) module KVER=$(VM_KVER)
 	tests/vm/run --kernel $(VM_KVER) $(FILES)
+
+# The Debian kernel matrix: for each kernel, uio_msi built by DKMS in a
+# chroot of its suite, W=1, sparse, checkpatch, and the guest suite on
+# that kernel (tests/matrix/run).  MATRIX= selects suites or kernels, e.g.
+# MATRIX=sid or MATRIX=bookworm,trixie/rt-amd64 (default: all six).
+.PHONY: check-matrix
+check-matrix:
+	tests/matrix/run $(if $(MATRIX),--suites '$(MATRIX)')
 
 demo:
 	tests/demo

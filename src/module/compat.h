@@ -11,6 +11,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/pci.h>
+#include <linux/workqueue.h>
 
 #include "compat_config.h"
 
@@ -23,5 +24,15 @@ static inline void uio_msi_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx, 1);
 #endif
 }
+
+/*
+ * A per-CPU workqueue, what flags 0 always meant: kernels with WQ_PERCPU
+ * (6.17) warn when a workqueue names neither it nor WQ_UNBOUND.
+ */
+#ifdef UIO_MSI_HAVE_WQ_PERCPU
+#define UIO_MSI_WQ_FLAGS WQ_PERCPU
+#else
+#define UIO_MSI_WQ_FLAGS 0
+#endif
 
 #endif /* UIO_MSI_COMPAT_H */

@@ -331,7 +331,7 @@ static int __init uio_msi_init(void)
 	if (ret)
 		return ret;
 
-	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, 0, 0);
+	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, UIO_MSI_WQ_FLAGS, 0);
 	if (!uio_msi_wq) {
 		ret = -ENOMEM;
 		goto out;
