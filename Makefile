@@ -13,6 +13,9 @@
 #   make check-matrix    build and guest tests on every Debian kernel (as
 #                        root; MATRIX=bookworm,sid selects suites)
 #   make demo            boot the guest, fire every ivshmem vector, show counts
+#   make bench           interrupt latency, rate, bind cost and hot path of
+#                        uio_msi against vfio-pci and uio_pci_generic in one
+#                        QEMU run (as root); report in build/bench/
 #   make clean
 #
 # install and uninstall take DESTDIR and PREFIX (default /usr/local).  With
@@ -194,6 +197,12 @@ check-matrix:
 
 demo:
 	tests/demo
+
+# Benchmarks never assert timings; this fails only when a figure could not
+# be measured.  Output: build/bench/{bench.json,table.txt,*.png}.
+.PHONY: bench
+bench:
+	tests/bench/run
 
 # debian/ leftovers of an interrupted make deb too (debian/rules clean
 # without debhelper).
