@@ -19,6 +19,7 @@
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/limits.h>
+#include <linux/security.h>
 #include <linux/sysfs.h>
 
 #include "uio_msi.h"
@@ -192,7 +193,12 @@ static ssize_t eventfd_store(struct device *dev, struct device_attribute *attr,
 	else if (fd < 0 || fd > INT_MAX)
 		ret = -EBADF;
 	else
-		ret = uio_msi_eventfd_bind(udev, index, fd, &replaced);
+		/*
+		 * A new listener turns bus mastering (DMA) on: not under a
+		 * lockdown raised after probe, which refused the device.
+		 */
+		ret = security_locked_down(LOCKDOWN_PCI_ACCESS) ?:
+		      uio_msi_eventfd_bind(udev, index, fd, &replaced);
 	mutex_unlock(&udev->lock);
 
 	if (replaced)

@@ -142,6 +142,16 @@ static int uio_msi_open(struct uio_info *info, struct inode *inode)
 	struct uio_msi_device *udev = info->priv;
 	int ret;
 
+	/*
+	 * Lockdown raised after probe: an open file maps the BARs, which
+	 * LOCKDOWN_PCI_ACCESS forbids (as the sysfs resource files do at
+	 * mmap), and listens, which turns bus mastering on.  Files opened
+	 * before stay usable; nothing new is granted.
+	 */
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
+
 	mutex_lock(&udev->lock);
 	ret = uio_msi_uio_open(udev);
 	mutex_unlock(&udev->lock);
