@@ -10,6 +10,7 @@
 #   make dkms-module     the module built by DKMS in a private tree under
 #                        build/dkms/ (what make check's guest tests load)
 #   make check           everything tested in a QEMU guest (as root)
+#   make check-reliability  adversarial tests, debug kernel (as root)
 #   make check-matrix    build and guest tests on every Debian kernel (as
 #                        root; MATRIX=bookworm,sid selects suites)
 #   make demo            boot the guest, fire every ivshmem vector, show counts
@@ -194,6 +195,15 @@ check-guest: tool helpers
 .PHONY: check-matrix
 check-matrix:
 	tests/matrix/run $(if $(MATRIX),--suites '$(MATRIX)')
+
+# Reliability and security: the adversarial guest suite on Debian's
+# kernel and, with the whole guest suite, on a debug kernel (KASAN,
+# lockdep, kmemleak, ...) built from linux-source-6.1 and cached; kernel
+# lockdown.  Prints the figures, then "N passed, N failed"
+# (tests/reliability/check; RELIABILITY_RUNS= selects runs).
+.PHONY: check-reliability
+check-reliability:
+	tests/reliability/check
 
 demo:
 	tests/demo
