@@ -145,21 +145,22 @@ ivshmem_works() {
 	[ "$(dev_override "$IVSHMEM_BDF")" = "(null)" ]
 }
 
-# dpdk-devbind.py's output without the warning it prints when none of
+# dpdk-devbind.py's output $1 without the warning it prints when none of
 # igb_uio, vfio-pci and uio_pci_generic is loaded: whether one is depends
 # on the test files run before this one, not on uio_msi.
 devbind_said() {
-	grep -vx "Warning: no supported DPDK kernel modules are loaded" <<<"$output" || true
+	grep -vx "Warning: no supported DPDK kernel modules are loaded" <<<"$1" || true
 }
 
 # The devbind round trip from an unbound function whose driver_override is
 # $1: --bind=uio_msi binds it (and clears driver_override), interrupts
 # arrive, -u releases it.
 devbind_round_trip() {
+	local said
 	driver_is "$IVSHMEM_BDF" none
 	[ "$(dev_override "$IVSHMEM_BDF")" = "$1" ]
-	run -0 "$DEVBIND" --bind="$DRIVER" "$IVSHMEM_BDF"
-	[ -z "$(devbind_said)" ]
+	said=$("$DEVBIND" --bind="$DRIVER" "$IVSHMEM_BDF" 2>&1)
+	[ -z "$(devbind_said "$said")" ]
 	driver_is "$IVSHMEM_BDF" "$DRIVER"
 	[ "$(dev_override "$IVSHMEM_BDF")" = "(null)" ]
 	ivshmem_works
@@ -170,7 +171,7 @@ devbind_round_trip() {
 @test "dpdk-devbind.py --bind=uio_msi alone: refused by the kernel (ENODEV), reported, exit status 0" {
 	modprobe "$DRIVER"
 	run -0 "$DEVBIND" --bind="$DRIVER" "$IVSHMEM_BDF"
-	[ "$(devbind_said)" = "Error: bind failed for $IVSHMEM_BDF - Cannot bind to driver $DRIVER: [Errno 19] No such device" ]
+	[ "$(devbind_said "$output")" = "Error: bind failed for $IVSHMEM_BDF - Cannot bind to driver $DRIVER: [Errno 19] No such device" ]
 	driver_is "$IVSHMEM_BDF" none
 	[ "$(dev_override "$IVSHMEM_BDF")" = "(null)" ]
 }
@@ -179,7 +180,7 @@ devbind_round_trip() {
 	modprobe "$DRIVER"
 	echo "$DRIVER" >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
 	run -0 "$DEVBIND" --bind="$DRIVER" "$IVSHMEM_BDF"
-	[ -z "$(devbind_said)" ]
+	[ -z "$(devbind_said "$output")" ]
 	driver_is "$IVSHMEM_BDF" "$DRIVER"
 	# devbind clears driver_override once the function is bound.
 	[ "$(dev_override "$IVSHMEM_BDF")" = "(null)" ]
@@ -191,7 +192,7 @@ devbind_round_trip() {
 		grep -qE "^${IVSHMEM_BDF//./\\.} 'Inter-VM shared memory 1110' if= drv=$DRIVER unused=virtio_pci(,[a-z_-]+)* *\$"
 	ivshmem_works
 	run -0 "$DEVBIND" -u "$IVSHMEM_BDF"
-	[ -z "$(devbind_said)" ]
+	[ -z "$(devbind_said "$output")" ]
 	driver_is "$IVSHMEM_BDF" none
 	[ "$(dev_override "$IVSHMEM_BDF")" = "(null)" ]
 }

@@ -1,4 +1,7 @@
 #!/usr/bin/env bats
+# PIDS is per test: bats runs a test with its setup and teardown in one
+# process, which shellcheck sees as subshells.
+# shellcheck disable=SC2030,SC2031
 # Lifecycle under abuse, beyond tests/guest/60-lifecycle.bats: SIGKILL of
 # processes blocked in read() (on a bound eventfd, on /dev/uioN), the
 # device leaving while such processes are still alive and then killed,
