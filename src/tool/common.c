@@ -389,20 +389,28 @@ void device_read_info(const char *bdf, struct device_info *info)
 	info->irq_max = read_attr_int(bdf, UIO_MSI_ATTR_IRQ_MAX);
 }
 
-int require_bound(const char *bdf)
+int current_driver(const char *bdf, char *out, size_t size)
 {
-	char driver[NAME_SIZE];
 	int err;
 
 	if (!device_exists(bdf)) {
 		msg("no PCI device %s", bdf);
 		return EXIT_FAIL;
 	}
-	err = device_driver(bdf, driver, sizeof(driver));
+	err = device_driver(bdf, out, size);
 	if (err) {
 		msg("%s: cannot read driver link: %s", bdf, strerror(err));
 		return EXIT_FAIL;
 	}
+	return EXIT_OK;
+}
+
+int require_bound(const char *bdf)
+{
+	char driver[NAME_SIZE];
+
+	if (current_driver(bdf, driver, sizeof(driver)))
+		return EXIT_FAIL;
 	if (strcmp(driver, UIO_MSI_DRIVER_NAME) == 0)
 		return EXIT_OK;
 	if (!driver_loaded())

@@ -486,15 +486,8 @@ int cmd_bind(int argc, char **argv)
 		    UIO_MSI_DRIVER_NAME "' failed: is it built for this kernel ('dkms status')?");
 		return EXIT_FAIL;
 	}
-	if (!device_exists(bdf)) {
-		msg("no PCI device %s", bdf);
+	if (current_driver(bdf, old, sizeof(old)))
 		return EXIT_FAIL;
-	}
-	err = device_driver(bdf, old, sizeof(old));
-	if (err) {
-		msg("%s: cannot read driver link: %s", bdf, strerror(err));
-		return EXIT_FAIL;
-	}
 	sys_path(override_path, sizeof(override_path),
 		 "/sys/bus/pci/devices/%s/driver_override", bdf);
 	sys_path(probe_path, sizeof(probe_path), "/sys/bus/pci/drivers_probe");
@@ -557,15 +550,8 @@ int cmd_unbind(int argc, char **argv)
 		return usage_error("unbind", "missing PCI address");
 	if (bdf_argument("unbind", pos[0], bdf))
 		return EXIT_USAGE;
-	if (!device_exists(bdf)) {
-		msg("no PCI device %s", bdf);
+	if (current_driver(bdf, driver, sizeof(driver)))
 		return EXIT_FAIL;
-	}
-	err = device_driver(bdf, driver, sizeof(driver));
-	if (err) {
-		msg("%s: cannot read driver link: %s", bdf, strerror(err));
-		return EXIT_FAIL;
-	}
 	if (strcmp(driver, UIO_MSI_DRIVER_NAME) != 0) {
 		msg("%s is not bound to " UIO_MSI_DRIVER_NAME " (%s%s)", bdf,
 		    driver[0] ? "driver: " : "no driver", driver);

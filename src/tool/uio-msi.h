@@ -88,6 +88,11 @@ bool driver_loaded(void);
 bool load_driver(void);
 bool device_exists(const char *bdf);
 int device_driver(const char *bdf, char *out, size_t size);
+/*
+ * device_driver() for a command: the device must exist and its driver link
+ * be readable; prints why not.  Returns EXIT_OK or EXIT_FAIL.
+ */
+int current_driver(const char *bdf, char *out, size_t size);
 void device_read_info(const char *bdf, struct device_info *info);
 /*
  * Checks that bdf exists and is bound to uio_msi; prints why not.
