@@ -51,13 +51,13 @@
 #define PCI_CMD_INTX_DISABLE	((uint16_t)0x400)
 #define WAIT_TIMEOUT_MS	10000
 /*
- * The client runs on CPU 1 and the device's IRQs are steered there, for
- * every driver alike: where the matrix allocator happened to put a vector
- * must not make a difference between drivers.  The floor's writer thread
- * spins on CPU 2.
+ * The client runs on one CPU (1, or UIO_MSI_BENCH_CPU) and the device's
+ * IRQs are steered there, for every driver alike: where the matrix
+ * allocator happened to put a vector must not make a difference between
+ * drivers.  The floor's writer thread spins on CPU 2.
  */
-#define BENCH_CPU	1
 #define WRITER_CPU	2
+static unsigned int bench_cpu = 1;
 
 enum driver { UIO_MSI, VFIO, UIO_GENERIC };
 enum device { IVSHMEM, EDU_MSI, EDU_INTX };
@@ -263,7 +263,7 @@ static void irq_to_bench_cpu(const char *irq)
 
 	snprintf(path, sizeof(path), "/proc/irq/%s/smp_affinity_list", irq);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	len = snprintf(buf, sizeof(buf), "%d", BENCH_CPU);
+	len = snprintf(buf, sizeof(buf), "%u", bench_cpu);
 	/* Only requested IRQs matter; others may refuse or not exist yet. */
 	if (fd >= 0 && write(fd, buf, (size_t)len) != len && errno != EIO)
 		fprintf(stderr, "bench-client: IRQ %s affinity: %s\n", irq, strerror(errno));
@@ -758,8 +758,20 @@ static int cmd_scale(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *cpu = getenv("UIO_MSI_BENCH_CPU");
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	pin_cpu(BENCH_CPU);
+	if (cpu) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(cpu, &end, 10);
+		if (errno || end == cpu || *end || n >= CPU_SETSIZE)
+			die("UIO_MSI_BENCH_CPU=%s: not a CPU number", cpu);
+		bench_cpu = (unsigned int)n;
+	}
+	pin_cpu(bench_cpu);
 	if (argc == 9 && !strcmp(argv[1], "lat"))
 		return cmd_lat(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "floor"))
