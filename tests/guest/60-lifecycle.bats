@@ -8,23 +8,11 @@ bats_require_minimum_version 1.5.0
 load lib/common
 
 setup() {
-	module_unload
-	module_load
-	dev_bind "$IVSHMEM_BDF"
-	PIDS=()
+	ivshmem_fresh
 }
 
 teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	listen_stop
-	uio_fd_close
-	[ -e "$(pci_dir "$IVSHMEM_BDF")" ] || echo 1 >/sys/bus/pci/rescan
-	module_unload
-	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+	ivshmem_teardown
 }
 
 # Users of every kind: an epoll listener on all vectors, a process blocked

@@ -16,23 +16,11 @@ load lib/rel
 CYCLES=${UIO_MSI_BIND_CYCLES:-10000}
 
 setup() {
-	module_unload
-	module_load
-	dev_bind "$IVSHMEM_BDF"
-	PIDS=()
+	ivshmem_fresh
 }
 
 teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	listen_stop
-	uio_fd_close
-	[ -e "$(pci_dir "$IVSHMEM_BDF")" ] || echo 1 >/sys/bus/pci/rescan
-	module_unload
-	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+	ivshmem_teardown
 	echo >"$(pci_dir "$EDU_BDF")/driver_override"
 }
 

@@ -14,18 +14,11 @@ SECONDS_RUN=${UIO_MSI_CONCURRENCY_SECONDS:-60}
 PROCS=${UIO_MSI_CONCURRENCY_PROCS:-4}
 
 setup() {
-	module_unload
-	module_load
-	dev_bind "$IVSHMEM_BDF"
-	PIDS=()
+	ivshmem_fresh
 }
 
 teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	pids_kill
 	module_unload
 }
 

@@ -86,6 +86,38 @@ dev_bind() {
 	[ "$(basename "$(readlink "$(pci_dir "$1")/driver")")" = "$DRIVER" ]
 }
 
+# PIDS: the background processes of the current test (bats runs a test's
+# setup, body and teardown in one shell, so they can be reaped there).
+# ivshmem_fresh [PARAM=VALUE...]: uio_msi loaded anew (with those module
+# parameters) with ivshmem bound, no process yet.
+ivshmem_fresh() {
+	module_unload
+	module_load "$@"
+	dev_bind "$IVSHMEM_BDF"
+	PIDS=()
+}
+
+# Kill and reap what the test left running.
+pids_kill() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	PIDS=()
+}
+
+# After ivshmem_fresh, whatever the test did to the device (removed it,
+# unbound it, left listeners or /dev/uioN open): back to no driver.
+ivshmem_teardown() {
+	pids_kill
+	listen_stop
+	uio_fd_close
+	[ -e "$(pci_dir "$IVSHMEM_BDF")" ] || echo 1 >/sys/bus/pci/rescan
+	module_unload
+	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+}
+
 dev_driver() {
 	local link
 	link=$(readlink "$(pci_dir "$1")/driver") || { echo none; return 0; }
