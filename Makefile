@@ -14,9 +14,10 @@
 #   make check-matrix    build and guest tests on every Debian kernel (as
 #                        root; MATRIX=bookworm,sid selects suites)
 #   make demo            boot the guest, fire every ivshmem vector, show counts
-#   make bench           interrupt latency, rate, bind cost and hot path of
-#                        uio_msi against vfio-pci and uio_pci_generic in one
-#                        QEMU run (as root); report in build/bench/
+#   make bench           interrupt latency, rate and bind cost of uio_msi
+#                        against vfio-pci and uio_pci_generic in one QEMU
+#                        run, the hot path traced in a second (as root);
+#                        report in build/bench/
 #   make clean
 #
 # install and uninstall take DESTDIR and PREFIX (default /usr/local).  With
