@@ -22,13 +22,7 @@ RULES=/usr/lib/udev/rules.d/60-uio-msi.rules
 TEST_RULES=/run/udev/rules.d/59-uio-msi-test.rules
 
 setup_file() {
-	local bdf
-	module_unload
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-	done
-	modules_loaded >"$BATS_FILE_TMPDIR/modules"
-	modprobe_setup
+	file_state_save
 	make -s -C "$UIO_MSI_REPO/udev" install DESTDIR= >/dev/null
 	mkdir -p /run/udev/rules.d
 	printf 'SUBSYSTEM=="pci", ENV{UIO_MSI_TOOL}="%s"\n' "$TOOL" >"$TEST_RULES"
@@ -38,13 +32,8 @@ setup_file() {
 
 # udevd goes last but one: it removes the /dev/uio-msi links.
 teardown_file() {
-	local bdf
 	rm -f "$LIST"
-	module_unload
-	modules_restore "$BATS_FILE_TMPDIR/modules"
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-	done
+	file_state_restore
 	udevd_stop
 	syslog_stop
 	rm -f "$TEST_RULES"
@@ -55,15 +44,9 @@ teardown_file() {
 
 # As after boot (see the top); the helper's memory of this boot too.
 setup() {
-	local bdf
 	rm -f "$LIST"
 	udevadm settle
-	module_unload
-	modules_restore "$BATS_FILE_TMPDIR/modules"
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-		rm -f "$DRIVERCTL_CONF/pci-$bdf"
-	done
+	file_state_restore
 	rm -rf /run/uio-msi
 	udevadm settle
 	log_mark

@@ -26,34 +26,16 @@ load lib/udev
 DEVBIND=/usr/bin/dpdk-devbind.py
 
 setup_file() {
-	local bdf
-	module_unload
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-	done
-	modules_loaded >"$BATS_FILE_TMPDIR/modules"
-	modprobe_setup
+	file_state_save
 }
 
 teardown_file() {
-	local bdf
-	module_unload
-	modules_restore "$BATS_FILE_TMPDIR/modules"
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-		rm -f "$DRIVERCTL_CONF/pci-$bdf"
-	done
+	file_state_restore
 	modprobe_cleanup
 }
 
 setup() {
-	local bdf
-	module_unload
-	modules_restore "$BATS_FILE_TMPDIR/modules"
-	for bdf in "${TEST_BDFS[@]}"; do
-		dev_release "$bdf"
-		rm -f "$DRIVERCTL_CONF/pci-$bdf"
-	done
+	file_state_restore
 }
 
 teardown() {

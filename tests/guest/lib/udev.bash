@@ -57,6 +57,32 @@ modules_restore() {
 	fail "modules still loaded after $round rounds: ${extra[*]}"
 }
 
+# The state each test file starts from: uio_msi not loaded, every test
+# function without a driver and without driver_override, modprobe of
+# uio_msi set up; the modules loaded then are recorded for
+# file_state_restore.
+file_state_save() {
+	local bdf
+	module_unload
+	for bdf in "${TEST_BDFS[@]}"; do
+		dev_release "$bdf"
+	done
+	modules_loaded >"$BATS_FILE_TMPDIR/modules"
+	modprobe_setup
+}
+
+# Back to that state, driverctl's saved overrides of the test functions
+# forgotten too.
+file_state_restore() {
+	local bdf
+	module_unload
+	modules_restore "$BATS_FILE_TMPDIR/modules"
+	for bdf in "${TEST_BDFS[@]}"; do
+		dev_release "$bdf"
+		rm -f "$DRIVERCTL_CONF/pci-$bdf"
+	done
+}
+
 dev_override() {
 	local value
 	read -r value <"$(pci_dir "$1")/driver_override"
