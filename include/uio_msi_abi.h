@@ -21,6 +21,15 @@
 #define UIO_MSI_ATTR_IRQ_COUNT	"irq_count"	/* rw: vectors allocated */
 #define UIO_MSI_ATTR_IRQ_MAX	"irq_max"	/* ro: vectors the mode offers */
 #define UIO_MSI_ATTR_EVENTFD	"eventfd"	/* wo: "VEC FD" or "VEC -1" */
+#define UIO_MSI_ATTR_ERROR_EVENTFD	"error_eventfd"	/* wo: "FD" or "-1" */
+#define UIO_MSI_ATTR_REQUEST_EVENTFD	"request_eventfd" /* wo: "FD" or "-1" */
+#define UIO_MSI_ATTR_NOTICES	"notices"	/* ro: bound notice names */
+#define UIO_MSI_ATTR_MASK	"mask"		/* rw: list; "VEC 1"/"VEC 0" */
+#define UIO_MSI_ATTR_RESIZE_LIVE	"resize_live"	/* ro: 1 or 0 */
+
+/* Notice names, as read from the notices attribute. */
+#define UIO_MSI_NOTICE_NAME_ERROR	"error"
+#define UIO_MSI_NOTICE_NAME_REQUEST	"request"
 
 /* Mode words, as read from and written to the mode attribute. */
 #define UIO_MSI_MODE_MSIX	"msix"

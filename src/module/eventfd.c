@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uio_msi: eventfd bindings and their lifetime.
+ * uio_msi: eventfd bindings and their lifetime.  A binding's target is a
+ * vector (its interrupts) or a notice (the error and request eventfds).
  *
  * A binding holds a reference to the eventfd context, not to its file, so
  * that closing the last descriptor (a killed process's included) releases
@@ -21,15 +22,42 @@
 
 #include "uio_msi.h"
 
-/* Take @binding off its vector; no interrupt reaches its context after. */
+/* The vector that @target names, or NULL for a notice. */
+static struct uio_msi_vector *uio_msi_target_vector(struct uio_msi_device *udev,
+						    unsigned int target)
+{
+	return target < UIO_MSI_MAX_VECTORS ? &udev->vectors[target] : NULL;
+}
+
+/*
+ * Where a binding of @target is kept; NULL if there is no such target
+ * (any more: the vectors may have been re-allocated, or the count
+ * lowered).
+ */
+static struct uio_msi_binding **uio_msi_target_slot(struct uio_msi_device *udev,
+						    unsigned int target)
+{
+	lockdep_assert_held(&udev->lock);
+
+	if (target < udev->irq_count)
+		return &udev->vectors[target].binding;
+	if (target >= UIO_MSI_TARGET_NOTICE(0) &&
+	    target < UIO_MSI_TARGET_NOTICE(UIO_MSI_NR_NOTICES))
+		return &udev->notices[target - UIO_MSI_TARGET_NOTICE(0)];
+	return NULL;
+}
+
+/* Take @binding off its target; no interrupt reaches its context after. */
 static void uio_msi_binding_detach(struct uio_msi_device *udev,
 				   struct uio_msi_binding *binding)
 {
-	struct uio_msi_vector *vec = &udev->vectors[binding->index];
+	struct uio_msi_vector *vec = uio_msi_target_vector(udev, binding->target);
 
 	lockdep_assert_held(&udev->lock);
 
-	vec->binding = NULL;
+	*uio_msi_target_slot(udev, binding->target) = NULL;
+	if (!vec)
+		return;
 	udev->nr_bindings--;
 	/* Removing a listener frees or re-targets the IRQ; it cannot fail. */
 	uio_msi_update(udev, vec);
@@ -55,13 +83,12 @@ static void uio_msi_binding_hup_work(struct work_struct *work)
 	struct uio_msi_device *udev = binding->udev;
 	bool detached = false;
 
+	struct uio_msi_binding **slot;
+
 	mutex_lock(&udev->lock);
-	/*
-	 * Still on its vector?  The vectors may have been re-allocated since
-	 * someone else detached it, hence the index check.
-	 */
-	if (binding->index < udev->irq_count &&
-	    udev->vectors[binding->index].binding == binding) {
+	/* Still on its target?  Someone else may have detached it. */
+	slot = uio_msi_target_slot(udev, binding->target);
+	if (slot && *slot == binding) {
 		uio_msi_binding_detach(udev, binding);
 		detached = true;
 	}
@@ -75,9 +102,11 @@ static void uio_msi_binding_hup_work(struct work_struct *work)
 }
 
 /*
- * Called under the eventfd's wait queue lock, with interrupts off and
- * possibly from our own interrupt handler's eventfd_signal(): no sleeping,
- * no locks of ours, only queueing the work.
+ * Called under the eventfd's wait queue lock, possibly from our own
+ * interrupt handler's eventfd_signal().  That lock is a spinlock taken
+ * with interrupts off, except on PREEMPT_RT, where it is a sleeping lock
+ * and interrupts stay on; either way: no sleeping, no locks of ours, only
+ * queueing the work.
  */
 static int uio_msi_binding_wake(wait_queue_entry_t *wait, unsigned int mode,
 				int flags, void *key)
@@ -102,20 +131,23 @@ static void uio_msi_binding_queue_proc(struct file *file,
 }
 
 /*
- * Bind the eventfd open as @fd in the calling process to vector @index.
- * On success *@replaced is the binding it replaced (or NULL), for the
- * caller to destroy after dropping the lock.  On failure nothing changed.
+ * Bind the eventfd open as @fd in the calling process to @target (a vector
+ * below irq_count, or UIO_MSI_TARGET_NOTICE()).  On success *@replaced is
+ * the binding it replaced (or NULL), for the caller to destroy after
+ * dropping the lock.  On failure nothing changed.
  */
-int uio_msi_eventfd_bind(struct uio_msi_device *udev, unsigned int index,
+int uio_msi_eventfd_bind(struct uio_msi_device *udev, unsigned int target,
 			 int fd, struct uio_msi_binding **replaced)
 {
-	struct uio_msi_vector *vec = &udev->vectors[index];
+	struct uio_msi_vector *vec = uio_msi_target_vector(udev, target);
+	struct uio_msi_binding **slot = uio_msi_target_slot(udev, target);
 	struct uio_msi_binding *binding, *old;
 	struct eventfd_ctx *ctx;
 	struct file *file;
 	int ret;
 
-	lockdep_assert_held(&udev->lock);
+	if (WARN_ON(!slot))
+		return -ERANGE;
 
 	/* -EBADF if nothing is open as @fd, -EINVAL if it is not an eventfd. */
 	file = eventfd_fget(fd);
@@ -132,19 +164,21 @@ int uio_msi_eventfd_bind(struct uio_msi_device *udev, unsigned int index,
 		goto err_ctx_put;
 	}
 	binding->udev = udev;
-	binding->index = index;
+	binding->target = target;
 	binding->ctx = ctx;
 	INIT_WORK(&binding->hup_work, uio_msi_binding_hup_work);
 	init_waitqueue_func_entry(&binding->hup_wait, uio_msi_binding_wake);
 	init_poll_funcptr(&binding->pt, uio_msi_binding_queue_proc);
 
-	old = vec->binding;
-	vec->binding = binding;
-	if (!old)
-		udev->nr_bindings++;
-	ret = uio_msi_update(udev, vec);
-	if (ret)
-		goto err_restore;
+	old = *slot;
+	*slot = binding;
+	if (vec) {
+		if (!old)
+			udev->nr_bindings++;
+		ret = uio_msi_update(udev, vec);
+		if (ret)
+			goto err_restore;
+	}
 
 	/*
 	 * Watch for EPOLLHUP only once the binding is published.  We still
@@ -158,7 +192,7 @@ int uio_msi_eventfd_bind(struct uio_msi_device *udev, unsigned int index,
 
 err_restore:
 	/* The IRQ was not requested before, so this only undoes our part. */
-	vec->binding = old;
+	*slot = old;
 	if (!old)
 		udev->nr_bindings--;
 	uio_msi_update(udev, vec);
@@ -170,11 +204,12 @@ err_fput:
 	return ret;
 }
 
-/* Unbind vector @index; returns the binding for the caller to destroy. */
+/* Unbind @target; returns the binding for the caller to destroy. */
 struct uio_msi_binding *uio_msi_eventfd_unbind(struct uio_msi_device *udev,
-					       unsigned int index)
+					       unsigned int target)
 {
-	struct uio_msi_binding *binding = udev->vectors[index].binding;
+	struct uio_msi_binding **slot = uio_msi_target_slot(udev, target);
+	struct uio_msi_binding *binding = slot ? *slot : NULL;
 
 	lockdep_assert_held(&udev->lock);
 
@@ -183,20 +218,37 @@ struct uio_msi_binding *uio_msi_eventfd_unbind(struct uio_msi_device *udev,
 	return binding;
 }
 
-/* Unbind every vector, collecting the bindings on @unbound. */
+static void uio_msi_unbind_onto(struct uio_msi_device *udev,
+				unsigned int target, struct list_head *unbound)
+{
+	struct uio_msi_binding *binding = uio_msi_eventfd_unbind(udev, target);
+
+	if (binding)
+		list_add_tail(&binding->unbound_node, unbound);
+}
+
+/* Unbind every vector and notice, collecting the bindings on @unbound. */
 void uio_msi_eventfd_unbind_all(struct uio_msi_device *udev,
 				struct list_head *unbound)
 {
-	struct uio_msi_binding *binding;
-	unsigned int index;
+	unsigned int i;
 
 	lockdep_assert_held(&udev->lock);
 
-	for (index = 0; index < udev->irq_count; index++) {
-		binding = uio_msi_eventfd_unbind(udev, index);
-		if (binding)
-			list_add_tail(&binding->unbound_node, unbound);
-	}
+	for (i = 0; i < udev->irq_count; i++)
+		uio_msi_unbind_onto(udev, i, unbound);
+	for (i = 0; i < UIO_MSI_NR_NOTICES; i++)
+		uio_msi_unbind_onto(udev, UIO_MSI_TARGET_NOTICE(i), unbound);
+}
+
+/* Add 1 to the eventfd bound to @notice, if one is. */
+void uio_msi_notice_signal(struct uio_msi_device *udev,
+			   enum uio_msi_notice notice)
+{
+	lockdep_assert_held(&udev->lock);
+
+	if (udev->notices[notice])
+		uio_msi_eventfd_signal(udev->notices[notice]->ctx);
 }
 
 /* Destroy a binding detached by the caller, outside uio_msi_device.lock. */

@@ -1,90 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uio_msi: interrupt modes, vector allocation, IRQ request and release,
- * interrupt delivery and bus mastering.
+ * uio_msi: IRQ request and release, interrupt delivery, masking and bus
+ * mastering.
  *
  * A vector holds a requested IRQ only while it has a listener: an eventfd
- * bound to it, or for vector 0 an open /dev/uioN.  Allocating vectors
- * (pci_alloc_irq_vectors) therefore costs no CPU interrupt vector until
- * user space binds them.
+ * bound to it, or for vector 0 an open /dev/uioN.  In msi and msix mode
+ * the IRQ is requested disabled, bus mastering goes on (an MSI is a DMA
+ * write) and only then is the IRQ enabled: a request that fails has turned
+ * nothing on, and an interrupt the device held pending is not sent before
+ * bus mastering lets it through.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/slab.h>
 
 #include "uio_msi.h"
-
-static const char *const uio_msi_mode_names[] = {
-	[UIO_MSI_IRQ_NONE] = UIO_MSI_MODE_NONE,
-	[UIO_MSI_IRQ_INTX] = UIO_MSI_MODE_INTX,
-	[UIO_MSI_IRQ_MSI] = UIO_MSI_MODE_MSI,
-	[UIO_MSI_IRQ_MSIX] = UIO_MSI_MODE_MSIX,
-};
-
-const char *uio_msi_mode_name(enum uio_msi_irq_mode mode)
-{
-	return uio_msi_mode_names[mode];
-}
-
-/* Exactly one of the mode words (len bytes, not NUL-terminated). */
-int uio_msi_mode_parse(const char *word, size_t len)
-{
-	int mode;
-
-	for (mode = 0; mode < ARRAY_SIZE(uio_msi_mode_names); mode++) {
-		const char *name = uio_msi_mode_names[mode];
-
-		if (strlen(name) == len && !memcmp(word, name, len))
-			return mode;
-	}
-	return -EINVAL;
-}
-
-/* Vectors the device offers in @mode, whatever the system can grant. */
-static unsigned int uio_msi_mode_max(struct pci_dev *pdev,
-				     enum uio_msi_irq_mode mode)
-{
-	int count;
-
-	switch (mode) {
-	case UIO_MSI_IRQ_MSIX:
-		count = pci_msix_vec_count(pdev);
-		break;
-	case UIO_MSI_IRQ_MSI:
-		count = pci_msi_vec_count(pdev);
-		break;
-	case UIO_MSI_IRQ_INTX:
-		count = 1;
-		break;
-	default:
-		count = 0;
-		break;
-	}
-	return count > 0 ? count : 0;
-}
-
-static bool uio_msi_mode_supported(struct pci_dev *pdev,
-				   enum uio_msi_irq_mode mode)
-{
-	switch (mode) {
-	case UIO_MSI_IRQ_MSIX:
-	case UIO_MSI_IRQ_MSI:
-		return pci_msi_enabled() && !pdev->no_msi &&
-		       uio_msi_mode_max(pdev, mode) > 0;
-	case UIO_MSI_IRQ_INTX:
-		/*
-		 * The line may be shared and is level-triggered: without the
-		 * PCI 2.3 Interrupt Disable bit nobody could silence it while
-		 * user space handles the interrupt.
-		 */
-		return pdev->irq && pdev->irq != IRQ_NOTCONNECTED &&
-		       pci_intx_mask_supported(pdev);
-	case UIO_MSI_IRQ_NONE:
-		return true;
-	}
-	return false;
-}
 
 /* Hand one interrupt of @vec to its single listener. */
 static void uio_msi_deliver(struct uio_msi_vector *vec)
@@ -94,7 +27,12 @@ static void uio_msi_deliver(struct uio_msi_vector *vec)
 	if (likely(trigger))
 		uio_msi_eventfd_signal(trigger);
 	else
-		/* Only vector 0 runs without an eventfd: /dev/uioN listens. */
+		/*
+		 * Only vector 0 runs without an eventfd, and only while
+		 * /dev/uioN is open: the UIO device is registered then
+		 * (opens are refused before, and removal takes its files
+		 * away and frees this IRQ before unregistering it).
+		 */
 		uio_event_notify(&vec->udev->info);
 }
 
@@ -107,13 +45,25 @@ static irqreturn_t uio_msi_msi_handler(int irq, void *arg)
 static irqreturn_t uio_msi_intx_handler(int irq, void *arg)
 {
 	struct uio_msi_vector *vec = arg;
+	struct pci_dev *pdev = vec->udev->pdev;
+	u32 command_status;
 
 	/*
-	 * Claim the shared line only if our function asserted it, and mask it
-	 * there so the level-triggered line goes quiet until user space has
-	 * serviced the device and re-enabled INTx.
+	 * The line is shared and level-triggered.  Our function drives it
+	 * only while its Interrupt Status is set and INTx is not disabled:
+	 * while it is masked (by this handler, until user space re-enables
+	 * it, or by user space), another device's interrupt on the line is
+	 * not ours, even with our function's own event still pending.
 	 */
-	if (!pci_check_and_mask_intx(vec->udev->pdev))
+	if (pci_read_config_dword(pdev, PCI_COMMAND, &command_status) ||
+	    !((command_status >> 16) & PCI_STATUS_INTERRUPT) ||
+	    (command_status & PCI_COMMAND_INTX_DISABLE))
+		return IRQ_NONE;
+	/*
+	 * Mask it there so the line goes quiet until user space has serviced
+	 * the device; false if the status went away meanwhile.
+	 */
+	if (!pci_check_and_mask_intx(pdev))
 		return IRQ_NONE;
 	uio_msi_deliver(vec);
 	return IRQ_HANDLED;
@@ -126,6 +76,34 @@ static void uio_msi_intx_unmask(struct uio_msi_device *udev)
 		uio_msi_deliver(&udev->vectors[0]);
 }
 
+static bool uio_msi_is_msi(const struct uio_msi_device *udev)
+{
+	return udev->mode == UIO_MSI_IRQ_MSI || udev->mode == UIO_MSI_IRQ_MSIX;
+}
+
+/*
+ * The request_irq() of uio_msi_vector_request().  A function of its own so
+ * that the debug kernel's fail_function can make it fail with any errno
+ * (tests/reliability/debug): its callers' handling of every failure is
+ * tested, not only of the allocation failures fail-nth can cause.
+ */
+static noinline int uio_msi_request_irq(struct uio_msi_vector *vec, bool intx,
+					const char *name)
+{
+	if (intx)
+		return request_irq(vec->irq, uio_msi_intx_handler, IRQF_SHARED,
+				   name, vec);
+	return uio_msi_request_irq_disabled(vec->irq, uio_msi_msi_handler,
+					    name, vec);
+}
+
+ALLOW_ERROR_INJECTION(uio_msi_request_irq, ERRNO);
+
+/*
+ * Request @vec's IRQ, not yet delivering: disabled in msi and msix mode,
+ * with INTx still disabled in the function in intx mode (a shared IRQ
+ * cannot be requested disabled).  uio_msi_vector_arm() starts it.
+ */
 static int uio_msi_vector_request(struct uio_msi_device *udev,
 				  struct uio_msi_vector *vec)
 {
@@ -138,9 +116,18 @@ static int uio_msi_vector_request(struct uio_msi_device *udev,
 	if (!name)
 		return -ENOMEM;
 
-	ret = request_irq(vec->irq,
-			  intx ? uio_msi_intx_handler : uio_msi_msi_handler,
-			  intx ? IRQF_SHARED : 0, name, vec);
+	/*
+	 * Masking disables the IRQ: at once, in the function (MSI-X mask
+	 * bit, MSI per-vector mask), so that what arrives while masked is
+	 * the function's pending bit, one interrupt on unmask however many
+	 * came, rather than the IRQ core's replay of the first plus the
+	 * pending one.
+	 */
+	if (!intx)
+		irq_set_status_flags(vec->irq, IRQ_DISABLE_UNLAZY);
+	ret = uio_msi_request_irq(vec, intx, name);
+	if (ret && !intx)
+		irq_clear_status_flags(vec->irq, IRQ_DISABLE_UNLAZY);
 	if (ret) {
 		kfree(name);
 		if (ret == -ENOMEM || ret == -ENOSPC)
@@ -156,9 +143,19 @@ static int uio_msi_vector_request(struct uio_msi_device *udev,
 		return -ENOSPC;
 	}
 	vec->irq_name = name;
-	if (intx)
-		uio_msi_intx_unmask(udev);
 	return 0;
+}
+
+/* Start delivering on @vec, just requested, unless it is masked. */
+static void uio_msi_vector_arm(struct uio_msi_device *udev,
+			       struct uio_msi_vector *vec)
+{
+	if (vec->masked)
+		return;
+	if (udev->mode == UIO_MSI_IRQ_INTX)
+		uio_msi_intx_unmask(udev);
+	else
+		enable_irq(vec->irq);
 }
 
 static void uio_msi_vector_free(struct uio_msi_device *udev,
@@ -168,16 +165,18 @@ static void uio_msi_vector_free(struct uio_msi_device *udev,
 	if (udev->mode == UIO_MSI_IRQ_INTX)
 		pci_intx(udev->pdev, 0);
 	free_irq(vec->irq, vec);
+	if (udev->mode != UIO_MSI_IRQ_INTX)
+		irq_clear_status_flags(vec->irq, IRQ_DISABLE_UNLAZY);
 	kfree(vec->irq_name);
 	vec->irq_name = NULL;
-	/* free_irq() shut the IRQ down; the next request starts enabled. */
-	vec->masked = false;
+	/* The mask stays the vector's: the next request honours it. */
 }
 
 /*
  * Make @vec's IRQ match its listeners: requested while it has one, free
  * otherwise, and delivering to the bound eventfd if there is one.  Taking
- * a listener away never fails.
+ * a listener away never fails.  Returns 1 when it requested the IRQ just
+ * now: the caller arms it once bus mastering is on.
  */
 static int uio_msi_vector_update(struct uio_msi_device *udev,
 				 struct uio_msi_vector *vec)
@@ -204,9 +203,11 @@ static int uio_msi_vector_update(struct uio_msi_device *udev,
 
 	WRITE_ONCE(vec->trigger, trigger);
 	ret = uio_msi_vector_request(udev, vec);
-	if (ret)
+	if (ret) {
 		WRITE_ONCE(vec->trigger, NULL);
-	return ret;
+		return ret;
+	}
+	return 1;
 }
 
 bool uio_msi_listened(const struct uio_msi_device *udev)
@@ -216,10 +217,11 @@ bool uio_msi_listened(const struct uio_msi_device *udev)
 
 static void uio_msi_bus_master_on(struct uio_msi_device *udev)
 {
-	if (udev->bus_master)
-		return;
 	/* An MSI is a DMA write: it needs bus mastering.  INTx does not. */
-	if (udev->mode != UIO_MSI_IRQ_MSI && udev->mode != UIO_MSI_IRQ_MSIX)
+	if (udev->bus_master || !uio_msi_is_msi(udev))
+		return;
+	/* Shut down (reboot, kexec): the DMA stays off. */
+	if (!udev->live)
 		return;
 	if (!udev->tainted) {
 		dev_warn(&udev->pdev->dev,
@@ -233,207 +235,38 @@ static void uio_msi_bus_master_on(struct uio_msi_device *udev)
 
 /*
  * Apply a change of listeners: of @vec (may be NULL when no vectors are
- * allocated) and of the device as a whole.  Bus mastering goes on before
- * the first IRQ is requested, since MSIs need it, and off once the last
- * listener is gone, whatever the mode: also any DMA that user space
- * enabled itself stops when its driver exits or crashes.
+ * allocated) and of the device as a whole.  Bus mastering goes on once
+ * the IRQ is requested and before it is enabled, since MSIs need it; it
+ * is not turned on (nor the kernel tainted) when the request fails.  It
+ * goes off once the last listener is gone, whatever the mode: also any
+ * DMA that user space enabled itself stops when its driver exits or
+ * crashes.
  */
 int uio_msi_update(struct uio_msi_device *udev, struct uio_msi_vector *vec)
 {
+	bool was_in_use = udev->in_use, listened;
 	int ret = 0;
 
 	lockdep_assert_held(&udev->lock);
 
-	if (uio_msi_listened(udev))
-		uio_msi_bus_master_on(udev);
 	if (vec)
 		ret = uio_msi_vector_update(udev, vec);
-	if (!uio_msi_listened(udev) && udev->in_use) {
+	listened = uio_msi_listened(udev);
+	if (ret >= 0 && listened)
+		uio_msi_bus_master_on(udev);
+	if (ret > 0) {
+		uio_msi_vector_arm(udev, vec);
+		ret = 0;
+	}
+	if (!listened && was_in_use) {
 		pci_clear_master(udev->pdev);
 		udev->bus_master = false;
 	}
-	udev->in_use = uio_msi_listened(udev);
+	WRITE_ONCE(udev->in_use, listened);
+	/* Removal may be waiting for the last listener (core.c). */
+	if (!listened && was_in_use)
+		wake_up(&udev->listeners_gone);
 	return ret;
-}
-
-static int uio_msi_alloc_errno(int err)
-{
-	/*
-	 * -EINVAL means the platform refuses this kind of interrupt (e.g. a
-	 * bus without MSI); anything else means it cannot grant as many.
-	 */
-	if (err == -EINVAL)
-		return -EOPNOTSUPP;
-	if (err == -ENOMEM)
-		return -ENOMEM;
-	return -ENOSPC;
-}
-
-/*
- * Allocate between @min_count and @max_count vectors in @mode.  The device
- * must be in mode none.  INTx is kept masked until a listener comes.
- */
-static int uio_msi_vectors_setup(struct uio_msi_device *udev,
-				 enum uio_msi_irq_mode mode,
-				 unsigned int min_count, unsigned int max_count)
-{
-	struct pci_dev *pdev = udev->pdev;
-	struct uio_msi_vector *vectors;
-	unsigned int count, i;
-	int ret;
-
-	lockdep_assert_held(&udev->lock);
-
-	switch (mode) {
-	case UIO_MSI_IRQ_NONE:
-		return 0;
-	case UIO_MSI_IRQ_INTX:
-		count = 1;
-		break;
-	case UIO_MSI_IRQ_MSI:
-	case UIO_MSI_IRQ_MSIX:
-		ret = pci_alloc_irq_vectors(pdev, min_count, max_count,
-					    mode == UIO_MSI_IRQ_MSIX ?
-					    PCI_IRQ_MSIX : PCI_IRQ_MSI);
-		if (ret < 0)
-			return uio_msi_alloc_errno(ret);
-		count = ret;
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	vectors = kvcalloc(count, sizeof(*vectors), GFP_KERNEL);
-	if (!vectors) {
-		ret = -ENOMEM;
-		goto err_free_irq_vectors;
-	}
-	for (i = 0; i < count; i++) {
-		vectors[i].udev = udev;
-		vectors[i].index = i;
-		ret = mode == UIO_MSI_IRQ_INTX ? pdev->irq :
-						 pci_irq_vector(pdev, i);
-		if (ret < 0)
-			goto err_free_vectors;
-		vectors[i].irq = ret;
-	}
-	if (mode == UIO_MSI_IRQ_INTX)
-		pci_intx(pdev, 0);
-
-	udev->vectors = vectors;
-	udev->irq_count = count;
-	udev->irq_max = uio_msi_mode_max(pdev, mode);
-	udev->mode = mode;
-	WRITE_ONCE(udev->info.irq, UIO_IRQ_CUSTOM);
-	return 0;
-
-err_free_vectors:
-	kvfree(vectors);
-err_free_irq_vectors:
-	if (mode != UIO_MSI_IRQ_INTX)
-		pci_free_irq_vectors(pdev);
-	return ret;
-}
-
-/* Back to mode none.  No vector may have a listener. */
-void uio_msi_vectors_release(struct uio_msi_device *udev)
-{
-	enum uio_msi_irq_mode mode = udev->mode;
-
-	lockdep_assert_held(&udev->lock);
-	WARN_ON(uio_msi_listened(udev));
-
-	/* Without interrupts, read() and write() on /dev/uioN fail (EIO). */
-	WRITE_ONCE(udev->info.irq, UIO_IRQ_NONE);
-	udev->mode = UIO_MSI_IRQ_NONE;
-	udev->irq_count = 0;
-	udev->irq_max = 0;
-	kvfree(udev->vectors);
-	udev->vectors = NULL;
-	if (mode == UIO_MSI_IRQ_MSI || mode == UIO_MSI_IRQ_MSIX)
-		pci_free_irq_vectors(udev->pdev);
-	/* Disabling MSI re-enables INTx; nobody would handle it. */
-	pci_intx(udev->pdev, 0);
-}
-
-/* After a failed re-allocation: get back what was just released. */
-static void uio_msi_vectors_restore(struct uio_msi_device *udev,
-				    enum uio_msi_irq_mode mode,
-				    unsigned int count)
-{
-	if (uio_msi_vectors_setup(udev, mode, count, count))
-		dev_err(&udev->pdev->dev,
-			"cannot restore %u %s vectors; interrupts are off (mode %s)\n",
-			count, uio_msi_mode_name(mode),
-			uio_msi_mode_name(UIO_MSI_IRQ_NONE));
-}
-
-int uio_msi_set_mode(struct uio_msi_device *udev, enum uio_msi_irq_mode mode)
-{
-	enum uio_msi_irq_mode old_mode = udev->mode;
-	unsigned int old_count = udev->irq_count;
-	int ret;
-
-	lockdep_assert_held(&udev->lock);
-
-	if (!uio_msi_mode_supported(udev->pdev, mode))
-		return -EOPNOTSUPP;
-	if (uio_msi_listened(udev))
-		return -EBUSY;
-
-	uio_msi_vectors_release(udev);
-	ret = uio_msi_vectors_setup(udev, mode, 1,
-				    uio_msi_mode_max(udev->pdev, mode));
-	if (ret)
-		uio_msi_vectors_restore(udev, old_mode, old_count);
-	return ret;
-}
-
-int uio_msi_set_irq_count(struct uio_msi_device *udev, s64 count)
-{
-	enum uio_msi_irq_mode mode = udev->mode;
-	unsigned int old_count = udev->irq_count;
-	int ret;
-
-	lockdep_assert_held(&udev->lock);
-
-	if (count < 1 || count > udev->irq_max)
-		return -ERANGE;
-	if (uio_msi_listened(udev))
-		return -EBUSY;
-	if (count == old_count)
-		return 0;
-
-	uio_msi_vectors_release(udev);
-	ret = uio_msi_vectors_setup(udev, mode, count, count);
-	if (ret)
-		uio_msi_vectors_restore(udev, mode, old_count);
-	return ret;
-}
-
-/*
- * At bind: the first mode from @preferred down the list msix, msi, intx
- * that the device can do and the system grants, with as many vectors as
- * it offers; none if nothing works.
- */
-void uio_msi_vectors_init(struct uio_msi_device *udev,
-			  enum uio_msi_irq_mode preferred)
-{
-	struct pci_dev *pdev = udev->pdev;
-	int mode;
-
-	lockdep_assert_held(&udev->lock);
-
-	for (mode = preferred; mode > UIO_MSI_IRQ_NONE; mode--) {
-		if (!uio_msi_mode_supported(pdev, mode))
-			continue;
-		if (!uio_msi_vectors_setup(udev, mode, 1,
-					   uio_msi_mode_max(pdev, mode)))
-			return;
-		dev_info(&pdev->dev, "cannot allocate %s vectors\n",
-			 uio_msi_mode_name(mode));
-	}
-	uio_msi_vectors_release(udev);
 }
 
 static struct uio_msi_vector *uio_msi_uio_vector(struct uio_msi_device *udev)
@@ -447,6 +280,17 @@ int uio_msi_uio_open(struct uio_msi_device *udev)
 	int ret;
 
 	lockdep_assert_held(&udev->lock);
+
+	/* Not registered yet, or being removed or shut down. */
+	if (!udev->live)
+		return -ENODEV;
+	/*
+	 * In msi and msix mode an open listener turns bus mastering on:
+	 * DMA, as for every other listener, needs CAP_SYS_RAWIO whatever
+	 * the file's mode (intx and none keep uio_pci_generic's rules).
+	 */
+	if (uio_msi_is_msi(udev) && !capable(CAP_SYS_RAWIO))
+		return -EPERM;
 
 	udev->uio_open_count++;
 	ret = uio_msi_update(udev, uio_msi_uio_vector(udev));
@@ -463,55 +307,118 @@ void uio_msi_uio_release(struct uio_msi_device *udev)
 
 	lockdep_assert_held(&udev->lock);
 
+	/* Removal already counted every file as closed. */
+	if (udev->uio_detached)
+		return;
 	udev->uio_open_count--;
 	/*
 	 * A mask set through /dev/uioN ends with its last file, so that an
-	 * eventfd still bound to vector 0 is not left without interrupts.
-	 * (Without an eventfd the IRQ is freed below, which also unmasks.)
+	 * eventfd still bound to vector 0, or the next listener, is not
+	 * left without interrupts by a program that is gone.  A mask set
+	 * through the mask attribute stays.
 	 */
-	if (!udev->uio_open_count && vec && vec->masked && vec->binding) {
-		enable_irq(vec->irq);
-		vec->masked = false;
-	}
+	if (!udev->uio_open_count && vec && vec->masked_by_uio)
+		uio_msi_set_mask(udev, vec, false, false);
 	uio_msi_update(udev, vec);
 }
 
-/* Device removal: the UIO device is gone, so are its open files. */
+/*
+ * Device removal, before the UIO device is unregistered: its open files
+ * no longer listen, and no interrupt reaches the UIO core from now on
+ * (vector 0's IRQ is freed, or delivers to its eventfd only).
+ */
 void uio_msi_uio_forget(struct uio_msi_device *udev)
 {
 	lockdep_assert_held(&udev->lock);
 
+	udev->uio_detached = true;
 	udev->uio_open_count = 0;
 	uio_msi_update(udev, uio_msi_uio_vector(udev));
 }
 
 /*
+ * Mask or unmask @vec (@by_uio: through /dev/uioN).  While masked, none
+ * of its interrupts reaches a listener; if one or more came, exactly one
+ * is delivered on unmask: the MSI-X pending bit, an MSI the IRQ core held
+ * (a function without per-vector masks), or INTx still asserted.  Neither
+ * the IRQ nor bus mastering changes.  A vector without a listener keeps
+ * its mask for the next one.
+ */
+int uio_msi_set_mask(struct uio_msi_device *udev, struct uio_msi_vector *vec,
+		     bool masked, bool by_uio)
+{
+	lockdep_assert_held(&udev->lock);
+
+	/* Shut down: nothing is re-enabled any more. */
+	if (!masked && !udev->live)
+		return -ENODEV;
+	/* Who set it last: a mask set through /dev/uioN ends with it. */
+	vec->masked_by_uio = masked && by_uio;
+	if (vec->masked == masked)
+		return 0;
+	vec->masked = masked;
+	if (!vec->irq_name)
+		return 0;
+	if (udev->mode == UIO_MSI_IRQ_INTX) {
+		if (masked)
+			pci_intx(udev->pdev, 0);
+		else
+			uio_msi_intx_unmask(udev);
+	} else if (masked) {
+		disable_irq(vec->irq);
+	} else {
+		enable_irq(vec->irq);
+	}
+	return 0;
+}
+
+/*
  * write() of 1 or 0 on /dev/uioN: unmask or mask vector 0, as igb_uio
- * does.  An MSI arriving while masked is held pending and delivered on
- * unmask; INTx stays asserted and is delivered again on unmask.
+ * does.  In intx mode, 1 also re-enables INTx after the handler masked it
+ * (user space serviced the device), as uio_pci_generic's users do it
+ * through the config space.
  */
 int uio_msi_irqcontrol(struct uio_msi_device *udev, bool enable)
 {
 	struct uio_msi_vector *vec = uio_msi_uio_vector(udev);
+	bool was_masked;
+	int ret;
 
 	lockdep_assert_held(&udev->lock);
 
+	/* Removed or shut down: nothing is re-enabled any more. */
+	if (!udev->live)
+		return -EIO;
 	/* The caller holds /dev/uioN open, so vector 0 has its IRQ. */
 	if (!vec || !vec->irq_name)
 		return -EIO;
 
-	if (udev->mode == UIO_MSI_IRQ_INTX) {
-		if (enable)
-			uio_msi_intx_unmask(udev);
-		else
-			pci_intx(udev->pdev, 0);
-		return 0;
-	}
+	was_masked = vec->masked;
+	ret = uio_msi_set_mask(udev, vec, !enable, true);
+	/* (Unmasking a masked vector re-enabled INTx already.) */
+	if (!ret && enable && !was_masked && udev->mode == UIO_MSI_IRQ_INTX)
+		uio_msi_intx_unmask(udev);
+	return ret;
+}
 
-	if (enable && vec->masked)
-		enable_irq(vec->irq);
-	else if (!enable && !vec->masked)
-		disable_irq(vec->irq);
-	vec->masked = !enable;
-	return 0;
+/*
+ * After the config space was restored (a reset, a resume, AER's
+ * slot_reset): bus mastering as the listeners require, and INTx disabled
+ * unless a listener in intx mode has it (its own state was restored).
+ * Restoring used up the saved state: a new snapshot is what the next
+ * AER link reset will need (pci_restore_state() in slot_reset).
+ */
+void uio_msi_restore_hw(struct uio_msi_device *udev)
+{
+	struct pci_dev *pdev = udev->pdev;
+
+	lockdep_assert_held(&udev->lock);
+
+	if (udev->bus_master)
+		pci_set_master(pdev);
+	else
+		pci_clear_master(pdev);
+	if (udev->mode != UIO_MSI_IRQ_INTX || !udev->vectors[0].irq_name)
+		pci_intx(pdev, 0);
+	pci_save_state(pdev);
 }
