@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,10 +33,14 @@ static const char listen_help[] =
 "'uio-msi: received N interrupts'. The vectors are unbound on exit.\n"
 "\n"
 "VECTORS are numbers, ranges and comma lists (0-7, 0,2,5), in one or\n"
-"more arguments, or 'all' for every allocated vector.\n"
+"more arguments, or 'all' for every allocated vector; and the notices\n"
+"'error' (AER errors of the device) and 'request' (the kernel is about\n"
+"to take the device away), alone or with vectors: 'all,error,request'.\n"
+"A notice prints 'error count C' or 'request count C'. After a request\n"
+"listen lets go of the device (closes its eventfds) and exits with 0.\n"
 "\n"
 "Options:\n"
-"  --count N    exit once N interrupts were received in total\n"
+"  --count N    exit once N vector interrupts were received in total\n"
 "  --timeout S  exit after S seconds (may be fractional); exit status 3\n"
 "               if --count was given and not reached, else 0\n"
 "  -h, --help   show this help\n"
@@ -45,21 +50,30 @@ static const char listen_help[] =
 static const char exec_help[] =
 "Usage: uio-msi exec BDF --vectors LIST [--] CMD [ARGS...]\n"
 "\n"
-"Bind an eventfd to each vector of LIST and run CMD with them open as\n"
-"file descriptors 3, 4, ... in list order, with the environment\n"
+"Bind an eventfd to each vector and notice of LIST and run CMD with them\n"
+"open as file descriptors 3, 4, ...: the vectors in list order, then the\n"
+"notices in list order, with the environment\n"
 "  UIO_MSI_BDF=BDF\n"
 "  UIO_MSI_UIO=/dev/uioN          (if the device has a UIO node)\n"
 "  UIO_MSI_VECTOR_FDS=V:FD,...    (for example 0:3,1:4)\n"
+"  UIO_MSI_ERROR_FD=FD            (if LIST has 'error')\n"
+"  UIO_MSI_REQUEST_FD=FD          (if LIST has 'request')\n"
+"On a request CMD should close its eventfds and /dev/uioN: uio-msi has\n"
+"already let go of its own copies.\n"
 "SIGINT, SIGTERM and SIGHUP are forwarded to CMD. When CMD ends, the\n"
 "vectors are unbound and uio-msi exits with the status of CMD (128+N if\n"
 "signal N killed it, 127 if CMD was not found, 126 if it could not run).\n"
 "\n"
 "Options:\n"
-"  --vectors LIST  vectors as for listen (0-3,7 or all); may be repeated\n"
+"  --vectors LIST  vectors and notices as for listen (0-3,7, all or\n"
+"                  all,request); may be repeated\n"
 "  -h, --help      show this help\n";
 
+/* One eventfd bound to a vector or a notice. */
 struct binding {
-	unsigned vec;
+	bool is_notice;
+	unsigned vec;		/* !is_notice */
+	enum notice notice;	/* is_notice */
 	int efd;
 	bool bound;
 	unsigned long long received;
@@ -67,10 +81,10 @@ struct binding {
 
 struct session {
 	char bdf[BDF_SIZE];
-	char eventfd_path[PATH_MAX];
 	char uio[NAME_SIZE];
-	struct binding *b;
+	struct binding *b;	/* the vectors in list order, then the notices */
 	size_t n;
+	size_t vectors;		/* b[0..vectors-1] are vectors */
 };
 
 static const char *plural(unsigned long long n)
@@ -78,20 +92,47 @@ static const char *plural(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
-static void report_bind_error(const struct session *s, unsigned vec, int err)
+static void binding_path(const struct session *s, const struct binding *b,
+			 char *path, size_t size)
+{
+	attr_path(path, size, s->bdf,
+		  b->is_notice ? notice_attr(b->notice) : UIO_MSI_ATTR_EVENTFD);
+}
+
+/* "vector 3" or "request notice". */
+static void binding_what(const struct binding *b, char *what, size_t size)
+{
+	if (b->is_notice)
+		snprintf(what, size, "%s notice", notice_name(b->notice));
+	else
+		snprintf(what, size, "vector %u", b->vec);
+}
+
+/* The text that binds b to fd (or unbinds it, fd -1). */
+static void binding_text(const struct binding *b, int fd, char *text,
+			 size_t size)
+{
+	if (b->is_notice)
+		snprintf(text, size, "%d\n", fd);
+	else
+		snprintf(text, size, "%u %d\n", b->vec, fd);
+}
+
+static void report_bind_error(const struct session *s,
+			      const struct binding *b, int err)
 {
 	char path[PATH_MAX], what[32];
 	unsigned count;
 
-	snprintf(what, sizeof(what), "vector %u", vec);
+	binding_what(b, what, sizeof(what));
 	switch (err) {
 	case ERANGE:
 		attr_path(path, sizeof(path), s->bdf, UIO_MSI_ATTR_IRQ_COUNT);
-		if (read_uint_file(path, &count) == 0)
-			msg("vector %u out of range: device has %u vector%s", vec,
-			    count, plural(count));
+		if (!b->is_notice && read_uint_file(path, &count) == 0)
+			msg("vector %u out of range: device has %u vector%s",
+			    b->vec, count, plural(count));
 		else
-			msg("vector %u out of range", vec);
+			msg("%s out of range", what);
 		break;
 	case EBADF:
 	case EINVAL:
@@ -99,39 +140,54 @@ static void report_bind_error(const struct session *s, unsigned vec, int err)
 		    strerror(err));
 		break;
 	default:
-		report_write_error(s->bdf, what, err);
+		report_attr_write_error(s->bdf, b->is_notice ?
+					notice_attr(b->notice) :
+					UIO_MSI_ATTR_EVENTFD, what, err);
 		break;
 	}
 }
 
-static void unbind_vectors(struct session *s)
+static void unbind_all(struct session *s)
 {
-	char text[32];
+	char path[PATH_MAX], text[32], what[32];
 	size_t i;
 	int err;
 
 	for (i = 0; i < s->n; i++) {
-		if (!s->b[i].bound)
+		struct binding *b = &s->b[i];
+
+		if (!b->bound)
 			continue;
-		s->b[i].bound = false;
-		snprintf(text, sizeof(text), "%u %d\n", s->b[i].vec,
-			 UIO_MSI_EVENTFD_UNBIND);
-		err = write_text(s->eventfd_path, text);
+		b->bound = false;
+		binding_path(s, b, path, sizeof(path));
+		binding_text(b, UIO_MSI_EVENTFD_UNBIND, text, sizeof(text));
+		err = write_text(path, text);
 		/* A removed device has dropped its bindings already. */
-		if (err && err != ENOENT && err != ENODEV)
-			msg("vector %u: unbinding failed: %s", s->b[i].vec,
-			    strerror(err));
+		if (err && err != ENOENT && err != ENODEV) {
+			binding_what(b, what, sizeof(what));
+			msg("%s: unbinding failed: %s", what, strerror(err));
+		}
+	}
+}
+
+/*
+ * Lets go without a write: after a request the attributes are gone, and
+ * closing the eventfds is what ends the bindings (and the kernel's wait).
+ */
+static void release_all(struct session *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		s->b[i].bound = false;
+		if (s->b[i].efd >= 0)
+			close(s->b[i].efd);
+		s->b[i].efd = -1;
 	}
 }
 
 static void close_session(struct session *s)
 {
-	size_t i;
-
-	unbind_vectors(s);
-	for (i = 0; i < s->n; i++)
-		if (s->b[i].efd >= 0)
-			close(s->b[i].efd);
+	unbind_all(s);
+	release_all(s);
 	free(s->b);
 	s->b = NULL;
 	s->n = 0;
@@ -151,15 +207,25 @@ static void raise_fd_limit(size_t eventfds)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* The binding of notice n in s, or NULL. */
+static struct binding *notice_binding(struct session *s, enum notice n)
+{
+	for (size_t i = s->vectors; i < s->n; i++)
+		if (s->b[i].notice == n)
+			return &s->b[i];
+	return NULL;
+}
+
 /*
  * Checks the device and the vectors, then creates and binds one eventfd
- * per vector.  On failure nothing stays bound.
+ * per vector and notice.  On failure nothing stays bound.
  */
 static int open_session(struct session *s, const char *bdf,
 			struct vector_list *list, int efd_flags)
 {
 	char path[PATH_MAX], text[48];
 	struct device_info info;
+	bool all = list->all;
 	size_t i;
 	int err;
 
@@ -169,8 +235,6 @@ static int open_session(struct session *s, const char *bdf,
 		return EXIT_FAIL;
 	device_read_info(bdf, &info);
 	copy_string(s->uio, sizeof(s->uio), info.uio);
-	attr_path(s->eventfd_path, sizeof(s->eventfd_path), bdf,
-		  UIO_MSI_ATTR_EVENTFD);
 	if (info.irq_count < 0) {
 		attr_path(path, sizeof(path), bdf, UIO_MSI_ATTR_IRQ_COUNT);
 		msg("%s: cannot read %s", bdf, path);
@@ -180,7 +244,8 @@ static int open_session(struct session *s, const char *bdf,
 		msg("out of memory");
 		return EXIT_FAIL;
 	}
-	if (list->count == 0) {
+	/* Notices alone need no vector; "all" asks for at least one. */
+	if (list->count == 0 && (all || list->notices == 0)) {
 		msg("%s has no vectors allocated (mode %s); see '" PROG_NAME
 		    " set'", bdf, info.mode[0] ? info.mode : "?");
 		return EXIT_FAIL;
@@ -195,15 +260,25 @@ static int open_session(struct session *s, const char *bdf,
 		}
 	}
 
-	raise_fd_limit(list->count);
-	s->b = calloc(list->count, sizeof(*s->b));
+	s->vectors = list->count;
+	s->n = list->count + list->notices;
+	raise_fd_limit(s->n);
+	s->b = calloc(s->n, sizeof(*s->b));
 	if (!s->b) {
+		s->n = 0;
 		msg("out of memory");
 		return EXIT_FAIL;
 	}
-	s->n = list->count;
 	for (i = 0; i < s->n; i++) {
-		s->b[i].vec = list->vec[i];
+		s->b[i].efd = -1;
+		if (i < s->vectors) {
+			s->b[i].vec = list->vec[i];
+		} else {
+			s->b[i].is_notice = true;
+			s->b[i].notice = list->notice[i - s->vectors];
+		}
+	}
+	for (i = 0; i < s->n; i++) {
 		s->b[i].efd = eventfd(0, efd_flags);
 		if (s->b[i].efd < 0) {
 			msg("cannot create an eventfd: %s%s", strerror(errno),
@@ -213,10 +288,11 @@ static int open_session(struct session *s, const char *bdf,
 	}
 	for (i = 0; i < s->n; i++) {
 		/* The kernel looks FD up in this process's fd table. */
-		snprintf(text, sizeof(text), "%u %d\n", s->b[i].vec, s->b[i].efd);
-		err = write_text(s->eventfd_path, text);
+		binding_path(s, &s->b[i], path, sizeof(path));
+		binding_text(&s->b[i], s->b[i].efd, text, sizeof(text));
+		err = write_text(path, text);
 		if (err) {
-			report_bind_error(s, s->b[i].vec, err);
+			report_bind_error(s, &s->b[i], err);
 			goto fail;
 		}
 		s->b[i].bound = true;
@@ -226,6 +302,33 @@ static int open_session(struct session *s, const char *bdf,
 fail:
 	close_session(s);
 	return EXIT_FAIL;
+}
+
+/* "vectors 0-3,7 and notices error,request" (malloc'ed; NULL: no memory). */
+static char *session_summary(const struct session *s,
+			     const struct vector_list *list)
+{
+	char *buf = NULL, *ranges = NULL;
+	size_t size = 0, i;
+	FILE *f;
+
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return NULL;
+	if (list->count) {
+		ranges = format_ranges(list->vec, list->count);
+		fprintf(f, "vectors %s", ranges ? ranges : "?");
+		free(ranges);
+	}
+	for (i = s->vectors; i < s->n; i++)
+		fprintf(f, "%s%s", i > s->vectors ? "," :
+			list->count ? " and notices " : "notices ",
+			notice_name(s->b[i].notice));
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static long long monotonic_ns(void)
@@ -238,7 +341,9 @@ static long long monotonic_ns(void)
 
 /* listen */
 
-enum listen_end { END_NONE, END_COUNT, END_TIMEOUT, END_SIGNAL, END_ERROR };
+enum listen_end {
+	END_NONE, END_COUNT, END_TIMEOUT, END_SIGNAL, END_REQUEST, END_ERROR,
+};
 
 /* epoll tag of the signalfd; eventfds are tagged with their index. */
 #define SIGNAL_TAG	UINT64_MAX
@@ -248,6 +353,7 @@ static enum listen_end listen_loop(struct session *s, int sfd,
 				   unsigned long long *total)
 {
 	struct epoll_event ev, events[64];
+	enum listen_end end = END_NONE;
 	long long deadline = 0;
 	int ep, n, i;
 	size_t k;
@@ -270,14 +376,16 @@ static enum listen_end listen_loop(struct session *s, int sfd,
 	if (timeout > 0)
 		deadline = monotonic_ns() + (long long)(timeout * 1e9);
 
-	for (;;) {
+	while (end == END_NONE) {
 		int wait_ms = -1;
 
 		if (deadline) {
 			long long left = deadline - monotonic_ns();
 
-			if (left <= 0)
+			if (left <= 0) {
+				end = END_TIMEOUT;
 				break;
+			}
 			/* Round up: waking early would only spin. */
 			left = (left + 999999) / 1000000;
 			wait_ms = left > INT_MAX ? INT_MAX : (int)left;
@@ -287,36 +395,41 @@ static enum listen_end listen_loop(struct session *s, int sfd,
 			if (errno == EINTR)
 				continue;
 			msg("epoll: %s", strerror(errno));
-			close(ep);
-			return END_ERROR;
+			end = END_ERROR;
+			break;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && end == END_NONE; i++) {
 			struct binding *b;
 			uint64_t value;
 
 			if (events[i].data.u64 == SIGNAL_TAG) {
-				close(ep);
-				return END_SIGNAL;
+				end = END_SIGNAL;
+				break;
 			}
 			b = &s->b[events[i].data.u64];
 			if (read(b->efd, &value, sizeof(value)) != sizeof(value))
 				continue;	/* EAGAIN: already drained */
 			b->received += value;
-			*total += value;
-			printf("vec %u count %llu\n", b->vec, b->received);
+			if (b->is_notice) {
+				printf("%s count %llu\n", notice_name(b->notice),
+				       b->received);
+			} else {
+				*total += value;
+				printf("vec %u count %llu\n", b->vec,
+				       b->received);
+			}
 			if (fflush(stdout)) {
 				msg("error writing output: %s", strerror(errno));
-				close(ep);
-				return END_ERROR;
-			}
-			if (target && *total >= target) {
-				close(ep);
-				return END_COUNT;
+				end = END_ERROR;
+			} else if (b->is_notice && b->notice == NOTICE_REQUEST) {
+				end = END_REQUEST;
+			} else if (!b->is_notice && target && *total >= target) {
+				end = END_COUNT;
 			}
 		}
 	}
 	close(ep);
-	return END_TIMEOUT;
+	return end;
 }
 
 int cmd_listen(int argc, char **argv)
@@ -330,7 +443,7 @@ int cmd_listen(int argc, char **argv)
 	char bdf[BDF_SIZE], err[160];
 	sigset_t mask;
 	bool options_done = false;
-	char *ranges;
+	char *summary;
 	int ret, sfd, r;
 
 	for (int i = 1; i < argc; i++) {
@@ -383,7 +496,8 @@ int cmd_listen(int argc, char **argv)
 			}
 			continue;
 		}
-		if (vector_list_add(&list, arg, err, sizeof(err))) {
+		if (vector_list_add(&list, arg, VECTOR_LIST_NOTICES, err,
+				    sizeof(err))) {
 			usage_error("listen", "%s", err);
 			goto usage;
 		}
@@ -392,7 +506,7 @@ int cmd_listen(int argc, char **argv)
 		usage_error("listen", "missing PCI address");
 		goto usage;
 	}
-	if (!list.count && !list.all) {
+	if (vector_list_empty(&list)) {
 		usage_error("listen", "missing vector list");
 		goto usage;
 	}
@@ -419,11 +533,17 @@ int cmd_listen(int argc, char **argv)
 		vector_list_free(&list);
 		return ret;
 	}
-	ranges = format_ranges(list.vec, list.count);
-	msg("listening on %s vectors %s", bdf, ranges ? ranges : "?");
-	free(ranges);
+	summary = session_summary(&s, &list);
+	msg("listening on %s %s", bdf, summary ? summary : "?");
+	free(summary);
 
 	end = listen_loop(&s, sfd, target, timeout, &total);
+	if (end == END_REQUEST) {
+		/* Let go first: removal is waiting for exactly this. */
+		release_all(&s);
+		msg("%s: the device is being taken away (request): released it",
+		    bdf);
+	}
 	close_session(&s);
 	close(sfd);
 	vector_list_free(&list);
@@ -445,47 +565,62 @@ usage:
 /* exec */
 
 /*
- * In the child: puts eventfd i at fd 3+i, inheritable.  An eventfd may
- * sit on a target number; it is then moved to the lowest free fd first.
+ * In the child: puts fds[i] at fd 3+i, inheritable.  An eventfd may sit
+ * on a target number; it is then moved to the lowest free fd first.
  * This never needs more fds than are open already, so even 2048 vectors
  * stay within RLIMIT_NOFILE.
  */
-static int place_eventfds(struct session *s)
+static int place_eventfds(int *fds, size_t n)
 {
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		int target = (int)(3 + i);
 
-		if (s->b[i].efd == target) {
+		if (fds[i] == target) {
 			if (fcntl(target, F_SETFD, 0) < 0)
 				return -1;
 			continue;
 		}
 		/* Only an eventfd still to be placed can be in the way. */
-		for (size_t j = i + 1; j < s->n; j++) {
-			if (s->b[j].efd == target) {
-				s->b[j].efd = fcntl(target, F_DUPFD_CLOEXEC, 3);
-				if (s->b[j].efd < 0)
+		for (size_t j = i + 1; j < n; j++) {
+			if (fds[j] == target) {
+				fds[j] = fcntl(target, F_DUPFD_CLOEXEC, 3);
+				if (fds[j] < 0)
 					return -1;
 				break;
 			}
 		}
-		if (dup2(s->b[i].efd, target) < 0)
+		if (dup2(fds[i], target) < 0)
 			return -1;
-		close(s->b[i].efd);
-		s->b[i].efd = target;
+		close(fds[i]);
+		fds[i] = target;
 	}
 	return 0;
 }
 
+/*
+ * CMD's descriptors: the bound eventfds, except for the request notice,
+ * whose eventfd stays with uio-msi; CMD gets a relay eventfd instead that
+ * uio-msi signals.  uio-msi thus sees every request (reading one eventfd
+ * from two processes would let CMD take the count first) and lets go of
+ * its copies of the eventfds then, which removal waits for.
+ */
+struct exec_fds {
+	int *fd;		/* CMD's eventfd for s->b[i] */
+	int request;		/* the bound request eventfd, or -1 */
+	int relay;		/* CMD's request eventfd, or -1 */
+};
+
 /* In the child: arrange fds and environment, then exec CMD. */
-static void exec_child(struct session *s, char **cmd, const sigset_t *old_mask)
+static void exec_child(struct session *s, struct exec_fds *x, char **cmd,
+		       const sigset_t *old_mask)
 {
-	char *fds = NULL, dev[NAME_SIZE + 8];
+	char *fds = NULL, dev[NAME_SIZE + 8], num[16];
 	size_t len = 0, i;
 	FILE *f;
+	int n;
 
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	if (place_eventfds(s)) {
+	if (place_eventfds(x->fd, s->n)) {
 		msg("cannot set up the eventfds for %s: %s", cmd[0],
 		    strerror(errno));
 		_exit(126);
@@ -494,12 +629,18 @@ static void exec_child(struct session *s, char **cmd, const sigset_t *old_mask)
 	f = open_memstream(&fds, &len);
 	if (!f)
 		_exit(126);
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->vectors; i++)
 		fprintf(f, "%s%u:%zu", i ? "," : "", s->b[i].vec, 3 + i);
 	if (fclose(f))
 		_exit(126);
 	setenv("UIO_MSI_BDF", s->bdf, 1);
 	setenv("UIO_MSI_VECTOR_FDS", fds, 1);
+	for (n = 0; n < NOTICE_COUNT; n++)
+		unsetenv(notice_env((enum notice)n));
+	for (i = s->vectors; i < s->n; i++) {
+		snprintf(num, sizeof(num), "%zu", 3 + i);
+		setenv(notice_env(s->b[i].notice), num, 1);
+	}
 	if (s->uio[0]) {
 		snprintf(dev, sizeof(dev), "/dev/%s", s->uio);
 		setenv("UIO_MSI_UIO", dev, 1);
@@ -511,15 +652,60 @@ static void exec_child(struct session *s, char **cmd, const sigset_t *old_mask)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Forwards signals to the child until it ends; returns its exit status. */
-static int wait_child(pid_t pid, int sfd)
+/*
+ * The kernel signalled the request: pass it on to CMD and let go of
+ * every eventfd this process holds.  The attributes are gone already, so
+ * nothing is written to them.
+ */
+static void relay_request(struct session *s, struct exec_fds *x,
+			  const char *cmd)
+{
+	uint64_t value;
+
+	if (read(x->request, &value, sizeof(value)) != sizeof(value))
+		return;		/* EAGAIN: nothing after all */
+	if (write(x->relay, &value, sizeof(value)) != sizeof(value))
+		msg("cannot pass the request on to %s: %s", cmd,
+		    strerror(errno));
+	release_all(s);
+	close(x->relay);
+	x->relay = -1;
+	x->request = -1;	/* closed by release_all() */
+	msg("%s: the device is being taken away (request): passed on to %s",
+	    s->bdf, cmd);
+}
+
+/*
+ * Forwards signals to the child until it ends, and relays a request;
+ * returns the child's exit status.
+ */
+static int wait_child(pid_t pid, int sfd, struct session *s,
+		      struct exec_fds *x, const char *cmd)
 {
 	struct signalfd_siginfo si;
 	int status;
 
 	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
+		struct pollfd pfd[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = x->request, .events = POLLIN },
+		};
+		ssize_t n;
 
+		if (x->request >= 0) {
+			if (poll(pfd, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				msg("poll: %s", strerror(errno));
+				x->request = -1;	/* plain waiting below */
+			} else if (pfd[1].revents) {
+				relay_request(s, x, cmd);
+			}
+			if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) &&
+			    x->request >= 0)
+				continue;
+		}
+		n = read(sfd, &si, sizeof(si));
 		if (n != (ssize_t)sizeof(si)) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -549,12 +735,48 @@ static int wait_child(pid_t pid, int sfd)
 	return WEXITSTATUS(status);
 }
 
+/* CMD's descriptors for the session (see struct exec_fds). */
+static int exec_fds_init(struct session *s, struct exec_fds *x)
+{
+	struct binding *req = notice_binding(s, NOTICE_REQUEST);
+
+	x->request = x->relay = -1;
+	x->fd = calloc(s->n ? s->n : 1, sizeof(*x->fd));
+	if (!x->fd) {
+		msg("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		x->fd[i] = s->b[i].efd;
+	if (!req)
+		return 0;
+	x->relay = eventfd(0, EFD_CLOEXEC);
+	if (x->relay < 0) {
+		msg("cannot create an eventfd: %s", strerror(errno));
+		free(x->fd);
+		return -1;
+	}
+	x->request = req->efd;
+	/* Only this process reads it, after poll(): never block on it. */
+	fcntl(x->request, F_SETFL, O_NONBLOCK);
+	x->fd[req - s->b] = x->relay;
+	return 0;
+}
+
+static void exec_fds_free(struct exec_fds *x)
+{
+	if (x->relay >= 0)
+		close(x->relay);
+	free(x->fd);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	struct vector_list list = { 0 };
 	const char *bdf_arg = NULL, *value;
 	sigset_t mask, old_mask;
 	struct session s;
+	struct exec_fds x;
 	char bdf[BDF_SIZE], err[160];
 	char **cmd = NULL;
 	int i, r, ret, sfd;
@@ -576,7 +798,8 @@ int cmd_exec(int argc, char **argv)
 					   &value))) {
 			if (r < 0)
 				goto usage;
-			if (vector_list_add(&list, value, err, sizeof(err))) {
+			if (vector_list_add(&list, value, VECTOR_LIST_NOTICES,
+					    err, sizeof(err))) {
 				usage_error("exec", "%s", err);
 				goto usage;
 			}
@@ -599,7 +822,7 @@ int cmd_exec(int argc, char **argv)
 		usage_error("exec", "missing PCI address");
 		goto usage;
 	}
-	if (!list.count && !list.all) {
+	if (vector_list_empty(&list)) {
 		usage_error("exec", "missing --vectors");
 		goto usage;
 	}
@@ -630,18 +853,25 @@ int cmd_exec(int argc, char **argv)
 		close(sfd);
 		return ret;
 	}
+	if (exec_fds_init(&s, &x)) {
+		close_session(&s);
+		close(sfd);
+		return EXIT_FAIL;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		msg("fork: %s", strerror(errno));
+		exec_fds_free(&x);
 		close_session(&s);
 		close(sfd);
 		return EXIT_FAIL;
 	}
 	if (pid == 0)
-		exec_child(&s, cmd, &old_mask);
+		exec_child(&s, &x, cmd, &old_mask);
 
-	ret = wait_child(pid, sfd);
+	ret = wait_child(pid, sfd, &s, &x, cmd[0]);
+	exec_fds_free(&x);
 	close_session(&s);
 	close(sfd);
 	return ret;

@@ -5,7 +5,9 @@
  *
  * This file: command dispatch, help and version, and the subcommands
  * that only read or write attributes (status, bind, unbind, set).
- * listen.c holds the eventfd-based ones (listen, exec).
+ * listen.c holds the eventfd-based ones (listen, exec), mask.c mask and
+ * unmask; the shared helpers are in args.c, sysfs.c, device.c, vectors.c
+ * and interrupts.c.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -32,6 +34,8 @@ static const char main_help[] =
 "  set BDF mode|irq-count VALUE        change interrupt mode or vector count\n"
 "  listen BDF VECTORS... [OPTIONS]     print the interrupts of vectors\n"
 "  exec BDF --vectors LIST -- CMD...   run CMD with one eventfd per vector\n"
+"  mask BDF VECTORS...                 mask vectors (their interrupts wait)\n"
+"  unmask BDF VECTORS...               unmask vectors\n"
 "\n"
 "Options:\n"
 "  -h, --help     show this help\n"
@@ -53,12 +57,17 @@ static const char status_help[] =
 "Show every device bound to uio_msi, or only BDF (which may be unbound):\n"
 "PCI address, vendor:device ID, UIO device, interrupt mode, vectors\n"
 "allocated/offered, vectors that have an eventfd listener (they hold an\n"
-"IRQ, seen in /proc/interrupts) and the interrupts delivered to them.\n"
+"IRQ, seen in /proc/interrupts), the interrupts delivered to them, the\n"
+"masked vectors, and SR-IOV: \"VF of PF-BDF\" for a virtual function,\n"
+"\"PF: N/TOTAL VFs\" for a physical function that can have VFs, \"-\"\n"
+"otherwise.\n"
 "\n"
 "Options:\n"
 "  --json      print a JSON array of objects with the fields bdf, vendor,\n"
 "              device, driver, uio, mode, irq_count, irq_max, listened,\n"
-"              interrupts\n"
+"              interrupts, masked, notices (names bound: error, request),\n"
+"              resize_live (irq_count can change while listened), physfn,\n"
+"              sriov_numvfs and sriov_totalvfs\n"
 "  -h, --help  show this help\n";
 
 static const char bind_help[] =
@@ -89,7 +98,9 @@ static const char set_help[] =
 "       uio-msi set BDF irq-count N\n"
 "\n"
 "Switch the interrupt mode, or re-allocate N vectors in the current mode.\n"
-"Refused while any vector has an eventfd listener.\n"
+"Refused while any vector has an eventfd listener, except an irq-count\n"
+"change where the device's resize_live is 1 (msix, Linux 6.2 and later):\n"
+"there it may grow, and shrink down to the highest listened vector.\n"
 "\n"
 "Options:\n"
 "  -h, --help  show this help\n";
@@ -186,11 +197,83 @@ struct status_row {
 	struct device_info info;
 	struct irq_usage usage;
 	bool usage_ok;
+	struct vector_list masked;
+	bool masked_ok;
+	char notices[64];
+	bool notices_ok;
+	int resize_live;	/* 1, 0, or -1 if unreadable */
 };
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The attributes only status shows; absent ones stay unreadable. */
+static void status_row_read(struct status_row *row, const char *bdf)
+{
+	char path[PATH_MAX], buf[8];
+
+	device_read_info(bdf, &row->info);
+	row->usage_ok = irq_usage_read(bdf, &row->usage) == 0;
+	row->resize_live = -1;
+	if (strcmp(row->info.driver, UIO_MSI_DRIVER_NAME) != 0)
+		return;
+	attr_path(path, sizeof(path), bdf, UIO_MSI_ATTR_MASK);
+	row->masked_ok = vector_list_read(path, &row->masked) == 0;
+	if (row->masked_ok && row->masked.count)
+		qsort(row->masked.vec, row->masked.count,
+		      sizeof(*row->masked.vec), cmp_uint);
+	attr_path(path, sizeof(path), bdf, UIO_MSI_ATTR_NOTICES);
+	row->notices_ok = read_text(path, row->notices,
+				    sizeof(row->notices)) == 0;
+	attr_path(path, sizeof(path), bdf, UIO_MSI_ATTR_RESIZE_LIVE);
+	if (read_text(path, buf, sizeof(buf)) == 0) {
+		if (strcmp(buf, "1") == 0)
+			row->resize_live = 1;
+		else if (strcmp(buf, "0") == 0)
+			row->resize_live = 0;
+	}
+}
+
+static void json_uint_array(FILE *out, const unsigned *v, size_t n)
+{
+	fputc('[', out);
+	for (size_t j = 0; j < n; j++)
+		fprintf(out, "%s%u", j ? ", " : "", v[j]);
+	fputc(']', out);
+}
+
+/* "error request" -> ["error", "request"]. */
+static void json_words(FILE *out, const char *text)
+{
+	const char *p = text;
+	bool first = true;
+
+	fputc('[', out);
+	while (*p) {
+		size_t len;
+		char word[64];
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		len = strcspn(p, " \t\n");
+		if (!len)
+			break;
+		snprintf(word, sizeof(word), "%.*s", (int)len, p);
+		fputs(first ? "" : ", ", out);
+		json_string(out, word);
+		first = false;
+		p += len;
+	}
+	fputc(']', out);
+}
 
 static void status_json(struct status_row *rows, size_t n)
 {
-	size_t i, j;
+	size_t i;
 
 	if (n == 0) {
 		puts("[]");
@@ -217,21 +300,41 @@ static void status_json(struct status_row *rows, size_t n)
 		json_int(stdout, d->irq_count);
 		fputs(", \"irq_max\": ", stdout);
 		json_int(stdout, d->irq_max);
-		fputs(", \"listened\": [", stdout);
-		for (j = 0; j < u->count; j++)
-			printf("%s%u", j ? ", " : "", u->listened[j]);
-		fputs("], \"interrupts\": ", stdout);
+		fputs(", \"listened\": ", stdout);
+		json_uint_array(stdout, u->listened, u->count);
+		fputs(", \"interrupts\": ", stdout);
 		json_int(stdout, rows[i].usage_ok ? (long long)u->interrupts : -1);
+		fputs(", \"masked\": ", stdout);
+		if (rows[i].masked_ok)
+			json_uint_array(stdout, rows[i].masked.vec,
+					rows[i].masked.count);
+		else
+			fputs("null", stdout);
+		fputs(", \"notices\": ", stdout);
+		if (rows[i].notices_ok)
+			json_words(stdout, rows[i].notices);
+		else
+			fputs("null", stdout);
+		fputs(", \"resize_live\": ", stdout);
+		fputs(rows[i].resize_live < 0 ? "null" :
+		      rows[i].resize_live ? "true" : "false", stdout);
+		fputs(", \"physfn\": ", stdout);
+		json_string(stdout, d->physfn);
+		fputs(", \"sriov_numvfs\": ", stdout);
+		json_int(stdout, d->sriov_numvfs);
+		fputs(", \"sriov_totalvfs\": ", stdout);
+		json_int(stdout, d->sriov_totalvfs);
 		printf("}%s\n", i + 1 < n ? "," : "");
 	}
 	puts("]");
 }
 
 enum { COL_DEVICE, COL_ID, COL_UIO, COL_MODE, COL_VECTORS, COL_LISTENED,
-       COL_IRQS, NCOLS };
+       COL_IRQS, COL_MASKED, COL_SRIOV, NCOLS };
 
 static const char *const column_names[NCOLS] = {
-	"DEVICE", "ID", "UIO", "MODE", "VECTORS", "LISTENED", "IRQS",
+	"DEVICE", "ID", "UIO", "MODE", "VECTORS", "LISTENED", "IRQS", "MASKED",
+	"SR-IOV",
 };
 
 static char *cell_printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -295,6 +398,19 @@ static int status_table(struct status_row *rows, size_t n)
 			cells[i][COL_LISTENED] = cell_printf("?");
 			cells[i][COL_IRQS] = cell_printf("?");
 		}
+		if (rows[i].masked_ok)
+			cells[i][COL_MASKED] = format_ranges(rows[i].masked.vec,
+							     rows[i].masked.count);
+		else
+			cells[i][COL_MASKED] = cell_printf("?");
+		if (d->physfn[0])
+			cells[i][COL_SRIOV] = cell_printf("VF of %s", d->physfn);
+		else if (d->sriov_totalvfs > 0)
+			cells[i][COL_SRIOV] = cell_printf("PF: %d/%d VFs",
+							  d->sriov_numvfs,
+							  d->sriov_totalvfs);
+		else
+			cells[i][COL_SRIOV] = cell_printf("-");
 		free(count);
 		free(max);
 		for (c = 0; c < NCOLS; c++) {
@@ -426,10 +542,8 @@ int cmd_status(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		device_read_info(names[i], &rows[i].info);
-		rows[i].usage_ok = irq_usage_read(names[i], &rows[i].usage) == 0;
-	}
+	for (i = 0; i < n; i++)
+		status_row_read(&rows[i], names[i]);
 
 	if (json) {
 		status_json(rows, n);
@@ -445,8 +559,10 @@ int cmd_status(int argc, char **argv)
 	}
 out:
 	for (i = 0; i < n; i++) {
-		if (rows)
+		if (rows) {
 			irq_usage_free(&rows[i].usage);
+			vector_list_free(&rows[i].masked);
+		}
 		free(names[i]);
 	}
 	free(rows);
@@ -599,10 +715,17 @@ static void report_set_error(const char *bdf, bool is_mode, const char *value,
 	snprintf(what, sizeof(what), "%s %s", is_mode ? "mode" : "irq-count",
 		 value);
 	if (err == EBUSY) {
+		char path[PATH_MAX], live[8];
 		struct device_info info;
 
+		attr_path(path, sizeof(path), bdf, UIO_MSI_ATTR_RESIZE_LIVE);
 		device_read_info(bdf, &info);
-		if (info.uio[0])
+		/* There only the vectors that would go away must be free. */
+		if (!is_mode && read_text(path, live, sizeof(live)) == 0 &&
+		    strcmp(live, "1") == 0)
+			msg("vectors from %s up are in use: unbind their eventfds first",
+			    value);
+		else if (info.uio[0])
 			msg("vectors are in use: unbind all eventfds and close /dev/%s first",
 			    info.uio);
 		else
@@ -683,6 +806,8 @@ static const struct {
 	{ "set", cmd_set },
 	{ "listen", cmd_listen },
 	{ "exec", cmd_exec },
+	{ "mask", cmd_mask },
+	{ "unmask", cmd_unmask },
 };
 
 int main(int argc, char **argv)
