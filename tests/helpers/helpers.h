@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Shared code of the uio_msi test helpers (pcimem, ivshmem-fire,
+ * Shared code of the uio_msi test helpers (pcimem, ivshmem-fire, igbvf-fire,
  * try-write).  They are independent of the uio-msi tool on purpose: the
  * tests use them to check the tool and the driver from another angle.
  */

@@ -36,6 +36,7 @@ static int usage(void)
 		"Usage: try-write [--eventfd N]... [--open N PATH]... [--close N]...\n"
 		"                 [--chunks K] FILE DATA [DATA...]\n"
 		"       try-write [fd options] [--chunks K] --raw-file F FILE\n"
+		"       (either form may start with --hold and --fail-nth N)\n"
 		"\n"
 		"Set up the fd table (--eventfd N: an eventfd at fd N; --open N PATH:\n"
 		"PATH read-only at fd N; --close N: fd N closed; N >= 3, applied in\n"
@@ -45,7 +46,12 @@ static int usage(void)
 		"DATA is written the same way through a new open, one result per line.\n"
 		"DATA understands \\n \\t \\r \\0 \\\\ and \\xHH; --raw-file takes the bytes\n"
 		"of F instead. --chunks K writes K bytes per write() on the same open\n"
-		"file and prints one result per chunk, space-separated.\n"
+		"file and prints one result per chunk, space-separated. --hold: after\n"
+		"the results, print \"held\" and keep every descriptor open until stdin\n"
+		"ends (a test looks at the device while the eventfds still exist).\n"
+		"--fail-nth N: fail the Nth fault-injection point of each write()\n"
+		"(CONFIG_FAULT_INJECTION); each result gets :FAULT if that fault was\n"
+		"injected, :NOFAULT if the write passed fewer points.\n"
 		"Exit status: 0 write attempted (result on stdout), 1 setup failed,\n"
 		"2 usage error.\n");
 	return EXIT_USAGE;
@@ -160,6 +166,41 @@ static int fd_argument(const char *s, int *fd)
  * Opens FILE, writes DATA (len bytes) in writes of chunk bytes, closes it
  * and prints the outcome of each write on one line.
  */
+/*
+ * Fault injection (CONFIG_FAULT_INJECTION): fail the Nth fault-injection
+ * point this thread passes from now on (/proc/thread-self/fail-nth).
+ * Armed just before a write() and read back just after: 0 means the fault
+ * was injected in the write, else it is disarmed.
+ */
+static unsigned long long fail_nth;
+static int fail_nth_fd = -1;
+
+static void fail_nth_arm(void)
+{
+	char text[24];
+	int n;
+
+	if (!fail_nth)
+		return;
+	n = snprintf(text, sizeof(text), "%llu", fail_nth);
+	if (pwrite(fail_nth_fd, text, (size_t)n, 0) != n)
+		die("cannot arm fail-nth: %s", strerror(errno));
+}
+
+/* Whether the armed fault was injected; disarms it. */
+static bool fail_nth_hit(void)
+{
+	char text[24] = "";
+	ssize_t n;
+
+	n = pread(fail_nth_fd, text, sizeof(text) - 1, 0);
+	if (n <= 0)
+		die("cannot read fail-nth: %s", strerror(errno));
+	if (pwrite(fail_nth_fd, "0", 1, 0) != 1)
+		die("cannot disarm fail-nth: %s", strerror(errno));
+	return text[0] == '0';
+}
+
 static void write_file(const char *file, const char *data, size_t len,
 		       unsigned long long chunk, int max_fd)
 {
@@ -186,16 +227,23 @@ static void write_file(const char *file, const char *data, size_t len,
 	off = 0;
 	do {
 		size_t n = len - off < chunk ? len - off : (size_t)chunk;
-		ssize_t r = write(fd, data + off, n);
+		ssize_t r;
+		int err;
+
+		fail_nth_arm();
+		r = write(fd, data + off, n);
+		err = errno;
 
 		if (off)
 			putchar(' ');
 		if (r < 0)
-			fputs(errno_name(errno), stdout);
+			fputs(errno_name(err), stdout);
 		else if ((size_t)r != n)
 			printf("SHORT:%zd", r);
 		else
 			fputs("OK", stdout);
+		if (fail_nth)
+			fputs(fail_nth_hit() ? ":FAULT" : ":NOFAULT", stdout);
 		off += n;
 	} while (off < len);
 	putchar('\n');
@@ -210,6 +258,7 @@ int main(int argc, char **argv)
 	size_t nacts = 0, ndata = 0, *lens;
 	char **datas;
 	int a, max_fd = 2;
+	bool hold = false;
 
 	helper_name = "try-write";
 	acts = calloc((size_t)argc, sizeof(*acts));
@@ -222,6 +271,17 @@ int main(int argc, char **argv)
 		if (strcmp(opt, "--") == 0) {
 			a++;
 			break;
+		}
+		if (strcmp(opt, "--hold") == 0) {
+			hold = true;
+			continue;
+		}
+		if (strcmp(opt, "--fail-nth") == 0) {
+			if (a + 1 >= argc ||
+			    parse_number(argv[++a], 1000000, &fail_nth) ||
+			    !fail_nth)
+				return usage();
+			continue;
 		}
 		if (a + 1 >= argc)
 			return usage();
@@ -276,6 +336,12 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < nacts; i++)
 		apply_action(&acts[i]);
+	if (fail_nth) {
+		fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		if (fail_nth_fd < 0)
+			die("cannot open /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION?): %s",
+			    strerror(errno));
+	}
 
 	for (size_t d = 0; d < ndata; d++) {
 		write_file(file, datas[d], lens[d], chunk, max_fd);
@@ -284,5 +350,17 @@ int main(int argc, char **argv)
 	free(datas);
 	free(lens);
 	free(acts);
+	if (hold) {
+		char c;
+
+		printf("held\n");
+		fflush(stdout);
+		for (;;) {
+			ssize_t r = read(STDIN_FILENO, &c, 1);
+
+			if (r == 0 || (r < 0 && errno != EINTR))
+				break;
+		}
+	}
 	return 0;
 }
