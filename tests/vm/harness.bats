@@ -11,15 +11,24 @@
 load harness-lib
 
 teardown() {
+	if [ -n "$IGB_BDF" ]; then
+		echo 0 >"/sys/bus/pci/devices/$IGB_BDF/sriov_numvfs" 2>/dev/null || true
+		release "$IGB_BDF"
+	fi
 	for d in "$IVSHMEM_BDF" "$EDU_BDF" "$NVME_BDF"; do
 		release "$d"
 	done
 }
 
+need_igb() {
+	[ -n "$IGB_BDF" ] ||
+		skip "QEMU $UIO_MSI_VM_QEMU_VERSION has no igb (tests/vm/qemu-backports installs QEMU 10)"
+}
+
 @test "test environment is exported" {
 	for v in UIO_MSI_KO UIO_MSI_TOOL UIO_MSI_HELPERS UIO_MSI_REPO UIO_MSI_KVER \
 		UIO_MSI_RESULTS UIO_MSI_IVSHMEM_VECTORS IVSHMEM_BDF EDU_BDF NVME_BDF \
-		BATS_TEST_TIMEOUT; do
+		BATS_TEST_TIMEOUT UIO_MSI_VM_QEMU_VERSION; do
 		[ -n "${!v:-}" ] || { echo "$v is not set"; return 1; }
 	done
 	[ "$UIO_MSI_KVER" = "$(uname -r)" ]
@@ -71,6 +80,43 @@ print(ctypes.c_int32.from_buffer(m, 8).value)
 	[ "$(pci_field "$NVME_BDF" id)" = 1b36:0010 ]
 	[ "$(pci_field "$NVME_BDF" msix)" = 2048 ]
 	[ "$(pci_field "$NVME_BDF" driver)" = - ]
+}
+
+@test "igb at IGB_BDF, behind the root port IGB_PORT_BDF: SR-IOV PF, no driver" {
+	need_igb
+	[ "$(pci_field "$IGB_BDF" id)" = 8086:10c9 ]
+	[ "$(pci_field "$IGB_BDF" msix)" = 10 ]
+	[ "$(pci_field "$IGB_BDF" driver)" = - ]
+	[ "$(pci_field "$IGB_PORT_BDF" id)" = 1b36:000c ]
+	# The PF is the root port's child, on a bus of its own.
+	[ "$(basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$IGB_BDF")")")" = "$IGB_PORT_BDF" ]
+	[ "$(cat "/sys/bus/pci/devices/$IGB_BDF/sriov_totalvfs")" -ge 2 ]
+	[ "$(cat "/sys/bus/pci/devices/$IGB_BDF/sriov_numvfs")" = 0 ]
+}
+
+# pci-pf-stub: the kernel's PF driver that only enables SR-IOV (no
+# networking needed, so the small debug kernel has it too).
+@test "igb VFs, created through pci-pf-stub: MSI-X only, 3 vectors, no INTx" {
+	need_igb
+	local pf=/sys/bus/pci/devices/$IGB_BDF vf
+	modprobe pci-pf-stub
+	bind_to "$IGB_BDF" pci-pf-stub
+	echo 0 >"$pf/sriov_drivers_autoprobe"
+	echo 2 >"$pf/sriov_numvfs"
+	[ "$(cat "$pf/sriov_numvfs")" = 2 ]
+	for vf in "$pf"/virtfn0 "$pf"/virtfn1; do
+		vf=$(basename "$(readlink "$vf")")
+		# A VF's own config space has no IDs (FFFFh); sysfs has the PF's.
+		[ "$(cat "/sys/bus/pci/devices/$vf/vendor"):$(cat "/sys/bus/pci/devices/$vf/device")" = 0x8086:0x10ca ]
+		[ "$(pci_field "$vf" msix)" = 3 ]
+		[ -z "$(pci_field "$vf" msi)" ]
+		[ "$(pci_field "$vf" pin)" = 0 ]
+		[ "$(pci_field "$vf" driver)" = - ]
+		[ "$(basename "$(readlink "/sys/bus/pci/devices/$vf/physfn")")" = "$IGB_BDF" ]
+	done
+	echo 0 >"$pf/sriov_numvfs"
+	[ ! -e "$pf/virtfn0" ]
+	echo 1 >"$pf/sriov_drivers_autoprobe"
 }
 
 @test "modprobe uio, uio_pci_generic and vfio-pci work" {

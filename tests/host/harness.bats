@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# The VM harness's verdicts, on the host and without a VM: a run that
+# stops before booting must fail every target that counts it, the counter
+# must not count what did not test, and the kernel-log gate must know the
+# reports it exists for.
+# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	export REPO
+}
+
+summarize() { "$REPO/tests/vm/summarize" "$@"; }
+
+# tap FILE LINE...: write a TAP file.
+tap() {
+	local f=$1
+	shift
+	printf '%s\n' "$@" >"$f"
+}
+
+@test "a VM run that stops before booting leaves a failing verdict, and the count fails" {
+	local r=$BATS_TEST_TMPDIR/results
+	mkdir -p "$r"
+	tap "$r/step-01.tap" "ok 1 a step before the VM"
+	# No such kernel: tests/vm/run stops before QEMU starts.
+	run -1 "$REPO/tests/vm/run" --kernel 6.1.0-99-amd64 --results "$r" \
+		"$REPO/tests/guest/00-module.bats"
+	run -0 cat "$r/guest-zz-vm-run.tap"
+	[ "${lines[1]}" = "not ok 1 guest run completed (6.1.0-99-amd64)" ]
+	[[ "$output" == *"# error: cannot fetch kernel 6.1.0-99-amd64"* ]]
+	run --separate-stderr -1 summarize --require guest-zz-vm-run.tap \
+		--require guest-zz-kernel-log.tap "$r"
+	[ "$output" = "1 passed, 2 failed" ]
+	[[ "$stderr" == *"guest-zz-kernel-log.tap is missing"* ]]
+}
+
+@test "summarize: a required verdict that is missing is a failure" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r"
+	tap "$r/host.tap" "1..1" "ok 1 host"
+	run --separate-stderr -1 summarize --require guest-zz-vm-run.tap "$r"
+	[ "$output" = "1 passed, 1 failed" ]
+	run -0 summarize "$r"
+	[ "$output" = "1 passed, 0 failed" ]
+}
+
+@test "summarize: skipped and todo results count as failed" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r"
+	tap "$r/a.tap" "1..4" "ok 1 real" "ok 2 not run # skip no device" \
+		"ok 3 later # TODO" "ok 4 vector #2 delivers in 12ms"
+	run --separate-stderr -1 summarize "$r"
+	[ "$output" = "2 passed, 2 failed" ]
+	[[ "$stderr" == *"skipped or todo"*"ok 2 not run # skip no device"* ]]
+}
+
+@test "summarize: results a plan promised but never came count as failed" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r"
+	tap "$r/host.tap" "1..5" "ok 1 a" "not ok 2 b"
+	run --separate-stderr -1 summarize "$r"
+	[ "$output" = "1 passed, 4 failed" ]
+	[[ "$stderr" == *"3 of 5 planned results missing"* ]]
+}
+
+@test "summarize: a TAP file with neither plan nor result is a failure" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r"
+	: >"$r/empty.tap"
+	tap "$r/ok.tap" "ok 1 fine"
+	run --separate-stderr -1 summarize "$r"
+	[ "$output" = "1 passed, 1 failed" ]
+}
+
+@test "summarize: files and directories together; nothing at all is a failure" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r/d"
+	tap "$r/d/a.tap" "1..1" "ok 1 a"
+	tap "$r/b.tap" "1..1" "ok 1 b"
+	run -0 summarize "$r/d" "$r/b.tap"
+	[ "$output" = "2 passed, 0 failed" ]
+	mkdir -p "$r/none"
+	run -1 summarize "$r/none"
+	[ "$output" = "0 passed, 0 failed" ]
+}
+
+# The gate's patterns, as tests/vm/run reads them.
+patterns() {
+	grep -vE '^(#|$)' "$REPO/tests/vm/kernel-log-patterns"
+}
+
+@test "kernel-log gate: every pattern matches a real report line" {
+	local p
+	while IFS= read -r p; do
+		grep -qE -e "$p" "$BATS_TEST_DIRNAME/data/kernel-log-bad.txt" ||
+			{ echo "no sample line for pattern '$p'" >&2; return 1; }
+	done < <(patterns)
+}
+
+@test "kernel-log gate: every sample report is caught" {
+	local line args=()
+	while IFS= read -r line; do
+		args+=(-e "$line")
+	done < <(patterns)
+	while IFS= read -r line; do
+		grep -qE "${args[@]}" <<<"$line" ||
+			{ echo "not caught: $line" >&2; return 1; }
+	done <"$BATS_TEST_DIRNAME/data/kernel-log-bad.txt"
+}
+
+@test "kernel-log gate: a clean guest log of the whole suite matches nothing" {
+	local line args=()
+	while IFS= read -r line; do
+		args+=(-e "$line")
+	done < <(patterns)
+	run -1 grep -E "${args[@]}" "$BATS_TEST_DIRNAME/data/kernel-log-clean.txt"
+	[ -z "$output" ]
+}
+
+@test "UIO_MSI_VM_ACCEL: anything but tcg, kvm or auto is refused before booting" {
+	local r=$BATS_TEST_TMPDIR/results
+	UIO_MSI_VM_ACCEL=hvf run -1 "$REPO/tests/vm/run" --kernel 6.1.0-99-amd64 --results "$r" \
+		--exec true
+	[[ "$output" == *"UIO_MSI_VM_ACCEL must be tcg, kvm or auto, not 'hvf'"* ]]
+}
+
+@test "kvm-probe: a kernel that does not boot under KVM means TCG, cleanly" {
+	# Not a kernel: QEMU refuses it (or /dev/kvm is not usable at all).
+	: >"$BATS_TEST_TMPDIR/vmlinuz"
+	UIO_MSI_VM_KVM_PROBE_TIMEOUT=5 run --separate-stderr -0 "$REPO/tests/vm/kvm-probe" \
+		"$BATS_TEST_TMPDIR/vmlinuz"
+	[ "$output" = tcg ]
+	[[ "$stderr" == *"using TCG"* ]]
+	run -2 "$REPO/tests/vm/kvm-probe" "$BATS_TEST_TMPDIR/no-such-file"
+}
+
+# A console with an RCU stall report (QEMU 10.0.2, TCG; trimmed).
+stall_console() {
+	printf '%s\r\n' "[    3.941642] 9p: Installing v9fs 9p2000 file system support" \
+		"[   22.898365] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" \
+		"[   22.898957] rcu: 	1-...!: (0 ticks this GP) idle=9388/0/0x0 softirq=19/19 fqs=0 (false positive?)" >"$1"
+}
+
+@test "stall-watch: a stall report stops the VM after the grace time and is recorded" {
+	local console=$BATS_TEST_TMPDIR/console.log marker=$BATS_TEST_TMPDIR/stalled
+	: >"$console"
+	sleep 300 &
+	local vm=$!
+	"$REPO/tests/vm/stall-watch" "$console" "$vm" "$marker" 2 &
+	local watch=$!
+	sleep 3
+	kill -0 "$vm"
+	[ ! -e "$marker" ]
+	stall_console "$console"
+	local start=$SECONDS status=0
+	wait "$vm" || status=$?
+	[ "$status" = 143 ]
+	wait "$watch"
+	[ $((SECONDS - start)) -ge 2 ]
+	[ "$(head -n 1 "$marker")" = "[   22.898365] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:" ]
+	[ "$(sed -n 2p "$marker")" = "stopped after 2 s" ]
+}
+
+@test "stall-watch: a soft lockup counts as a stall; a clean console and a VM that ends stop it" {
+	local console=$BATS_TEST_TMPDIR/console.log marker=$BATS_TEST_TMPDIR/stalled
+	echo "[   58.769175] watchdog: BUG: soft lockup - CPU#0 stuck for 46s! [(udev-worker):120]" >"$console"
+	sleep 300 &
+	local vm=$!
+	"$REPO/tests/vm/stall-watch" "$console" "$vm" "$marker" 1
+	local status=0
+	wait "$vm" || status=$?
+	[ "$status" = 143 ]
+	grep -q 'soft lockup' "$marker"
+	# Clean: the watcher outlives nothing, and records nothing.
+	rm -f "$marker"
+	echo "[    3.471630] Run /init as init process" >"$console"
+	sleep 3 &
+	vm=$!
+	run -0 timeout 20 "$REPO/tests/vm/stall-watch" "$console" "$vm" "$marker" 1
+	[ ! -e "$marker" ]
+	run -2 "$REPO/tests/vm/stall-watch" "$console"
+}
