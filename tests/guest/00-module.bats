@@ -5,8 +5,10 @@ bats_require_minimum_version 1.5.0
 
 load lib/common
 
+# A driver_override left by an earlier file would make the first test
+# see a binding it did not ask for.
 setup_file() {
-	module_unload
+	devices_release
 }
 
 teardown() {
@@ -55,13 +57,21 @@ teardown() {
 	done
 }
 
-@test "intr_mode can be changed at run time, strictly" {
+@test "intr_mode can be changed at run time, strictly, and the next probe uses it" {
 	module_load
 	local param=/sys/module/"$DRIVER"/parameters/intr_mode
 	[ "$(cat "$param")" = auto ]
-	echo msi >"$param"
-	[ "$(cat "$param")" = msi ]
+	echo intx >"$param"
+	[ "$(cat "$param")" = intx ]
 	run -0 "$TRY_WRITE" "$param" 'msi x'
 	[ "$output" = EINVAL ]
-	[ "$(cat "$param")" = msi ]
+	[ "$(cat "$param")" = intx ]
+	# edu would bind in msi under auto: the new value decides.
+	dev_bind "$EDU_BDF"
+	[ "$(attr "$EDU_BDF" "$ATTR_MODE")" = "$MODE_INTX" ]
+	"$TOOL" unbind "$EDU_BDF"
+	echo auto >"$param"
+	dev_bind "$EDU_BDF"
+	[ "$(attr "$EDU_BDF" "$ATTR_MODE")" = "$MODE_MSI" ]
+	"$TOOL" unbind "$EDU_BDF"
 }

@@ -39,26 +39,37 @@ teardown() {
 	echo "$DRIVER" >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
 	run "$BATS_TEST_DIRNAME"/lib/bind-uevent-check.py "$IVSHMEM_BDF" \
 		"$(pci_dir "$IVSHMEM_BDF")/$GROUP" \
-		"$ATTR_MODE" "$ATTR_IRQ_COUNT" "$ATTR_IRQ_MAX" "$ATTR_EVENTFD" -- \
+		"$ATTR_MODE" "$ATTR_IRQ_COUNT" "$ATTR_IRQ_MAX" "$ATTR_EVENTFD" \
+		"$ATTR_ERROR_EVENTFD" "$ATTR_REQUEST_EVENTFD" "$ATTR_NOTICES" \
+		"$ATTR_MASK" "$ATTR_RESIZE_LIVE" -- \
 		sh -c "echo $IVSHMEM_BDF > /sys/bus/pci/drivers_probe"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = present ]
 }
 
-@test "attribute group: exactly the four ABI files with their modes" {
+@test "attribute group: exactly the ABI files with their modes" {
 	dev_bind "$IVSHMEM_BDF"
-	local dir
+	local dir name
 	dir=$(pci_dir "$IVSHMEM_BDF")/$GROUP
 	run -0 stat -c '%n %a' "$dir/$ATTR_MODE" "$dir/$ATTR_IRQ_COUNT" \
-		"$dir/$ATTR_IRQ_MAX" "$dir/$ATTR_EVENTFD"
+		"$dir/$ATTR_IRQ_MAX" "$dir/$ATTR_EVENTFD" "$dir/$ATTR_ERROR_EVENTFD" \
+		"$dir/$ATTR_REQUEST_EVENTFD" "$dir/$ATTR_NOTICES" "$dir/$ATTR_MASK" \
+		"$dir/$ATTR_RESIZE_LIVE"
 	[ "${lines[0]}" = "$dir/$ATTR_MODE 644" ]
 	[ "${lines[1]}" = "$dir/$ATTR_IRQ_COUNT 644" ]
 	[ "${lines[2]}" = "$dir/$ATTR_IRQ_MAX 444" ]
 	[ "${lines[3]}" = "$dir/$ATTR_EVENTFD 200" ]
-	[ "$(find "$dir" -mindepth 1 | wc -l)" -eq 4 ]
-	# Write-only: even root cannot read it.
-	run ! cat "$dir/$ATTR_EVENTFD"
+	[ "${lines[4]}" = "$dir/$ATTR_ERROR_EVENTFD 200" ]
+	[ "${lines[5]}" = "$dir/$ATTR_REQUEST_EVENTFD 200" ]
+	[ "${lines[6]}" = "$dir/$ATTR_NOTICES 444" ]
+	[ "${lines[7]}" = "$dir/$ATTR_MASK 644" ]
+	[ "${lines[8]}" = "$dir/$ATTR_RESIZE_LIVE 444" ]
+	[ "$(find "$dir" -mindepth 1 | wc -l)" -eq 9 ]
+	# Write-only: even root cannot read them.
+	for name in "$ATTR_EVENTFD" "$ATTR_ERROR_EVENTFD" "$ATTR_REQUEST_EVENTFD"; do
+		run ! cat "$dir/$name"
+	done
 	# They go away with the binding.
 	"$TOOL" unbind "$IVSHMEM_BDF"
 	[ ! -e "$dir" ]
@@ -203,12 +214,21 @@ teardown() {
 @test "ids= with a malformed entry fails the load and binds nothing" {
 	local bad
 	module_unload
+	# Malformed, "0x" prefixes, IDs beyond 16 bits (but for ffffffff,
+	# any), class or mask beyond 24 bits.
 	for bad in 1234 1234:11e8:1:2:3:4:5 '1234:11e8,' 1234:xyz ',1234:11e8' \
-		1234:11e8:0x:0; do
-		run ! insmod "$UIO_MSI_KO" ids="$bad"
-		module_unloaded
+		1234:11e8:0x:0 0x1234:11e8 1234:0x11e8 10000:11e8 1234:10000 \
+		1234:11e8:10000 1234:11e8:1af4:fffffffe 1234:11e8:ffffffff:ffffffff:1000000 \
+		1234:11e8:ffffffff:ffffffff:0:1000000 1234:11e8:ffffffff:ffffffff:0:0:0 \
+		1234:+11e8 1234:111111111; do
+		run -1 insmod "$UIO_MSI_KO" ids="$bad"
+		module_unloaded || fail "ids=$bad loaded"
 	done
 	[ "$(dev_driver "$EDU_BDF")" = none ]
 	run -0 dmesg
 	[[ "$output" == *'uio_msi: ids: invalid entry 2 in "1234:11e8,"'* ]]
+	[[ "$output" == *'uio_msi: ids: invalid entry 1 in "10000:11e8"'* ]]
+	# Every field at its widest still loads (edu's class is ff0000).
+	module_load ids=1234:11e8:ffffffff:ffffffff:020000:ffffff
+	[ "$(dev_driver "$EDU_BDF")" = none ]
 }

@@ -65,7 +65,7 @@ raise_and_wait() {
 	second=$(uio_read)
 	edu_ack
 	[ "$second" -eq $((first + 1)) ]
-	run ! uio_read 2
+	uio_read_blocks 2
 }
 
 @test "intx: the handler masks INTx, /dev/uioN write 1 re-enables it" {
@@ -87,7 +87,7 @@ raise_and_wait() {
 		uio_irqcontrol 1
 		intx_enabled "$EDU_BDF"
 	done
-	run ! uio_read 2
+	uio_read_blocks 2
 }
 
 @test "intx: re-enabling while the device still asserts delivers it again" {
@@ -103,7 +103,7 @@ raise_and_wait() {
 	edu_ack
 	uio_irqcontrol 1
 	intx_enabled "$EDU_BDF"
-	run ! uio_read 2
+	uio_read_blocks 2
 }
 
 @test "intx: interrupts reach an eventfd bound to vector 0" {
@@ -120,7 +120,7 @@ raise_and_wait() {
 	done
 	listen_wait
 	[ "$(listen_count "$LISTEN_OUT" 0)" -eq 3 ]
-	run ! uio_read 2
+	uio_read_blocks 2
 }
 
 @test "intx: without a listener the line is released and INTx stays masked" {

@@ -25,7 +25,10 @@ load lib/udev
 
 DEVBIND=/usr/bin/dpdk-devbind.py
 
+# driverctl list-overrides lists every function with an override: none
+# may be left by an earlier file.
 setup_file() {
+	devices_release
 	file_state_save
 }
 

@@ -7,6 +7,7 @@
 # UIO_MSI_REPO, IVSHMEM_BDF, EDU_BDF, NVME_BDF.
 
 : "${UIO_MSI_KO:?}" "${UIO_MSI_TOOL:?}" "${UIO_MSI_HELPERS:?}" "${UIO_MSI_REPO:?}"
+: "${IVSHMEM_BDF:?}" "${EDU_BDF:?}" "${EDU2_BDF:?}" "${NVME_BDF:?}" "${XHCI_BDF:?}"
 
 # Names come from the ABI header shared with the module and the tool.
 abi_string() {
@@ -19,6 +20,11 @@ ATTR_MODE=$(abi_string UIO_MSI_ATTR_MODE)
 ATTR_IRQ_COUNT=$(abi_string UIO_MSI_ATTR_IRQ_COUNT)
 ATTR_IRQ_MAX=$(abi_string UIO_MSI_ATTR_IRQ_MAX)
 ATTR_EVENTFD=$(abi_string UIO_MSI_ATTR_EVENTFD)
+ATTR_ERROR_EVENTFD=$(abi_string UIO_MSI_ATTR_ERROR_EVENTFD)
+ATTR_REQUEST_EVENTFD=$(abi_string UIO_MSI_ATTR_REQUEST_EVENTFD)
+ATTR_NOTICES=$(abi_string UIO_MSI_ATTR_NOTICES)
+ATTR_MASK=$(abi_string UIO_MSI_ATTR_MASK)
+ATTR_RESIZE_LIVE=$(abi_string UIO_MSI_ATTR_RESIZE_LIVE)
 MODE_MSIX=$(abi_string UIO_MSI_MODE_MSIX)
 MODE_MSI=$(abi_string UIO_MSI_MODE_MSI)
 MODE_INTX=$(abi_string UIO_MSI_MODE_INTX)
@@ -28,9 +34,28 @@ TOOL=$UIO_MSI_TOOL
 TRY_WRITE=$UIO_MSI_HELPERS/try-write
 PCIMEM=$UIO_MSI_HELPERS/pcimem
 IVSHMEM_FIRE=$UIO_MSI_HELPERS/ivshmem-fire
+# The reliability suite's helper (tests/reliability/reltool.c): hot loops
+# without a fork per step.
+RELTOOL=$UIO_MSI_REPO/build/reliability/reltool
+export RELTOOL
 export DRIVER GROUP ATTR_MODE ATTR_IRQ_COUNT ATTR_IRQ_MAX ATTR_EVENTFD \
+	ATTR_ERROR_EVENTFD ATTR_REQUEST_EVENTFD ATTR_NOTICES ATTR_MASK ATTR_RESIZE_LIVE \
 	MODE_MSIX MODE_MSI MODE_INTX MODE_NONE VERSION TOOL TRY_WRITE PCIMEM \
 	IVSHMEM_FIRE
+
+# Functions behind the harness's PCIe root ports: their bus is the port's
+# secondary bus, numbered by the firmware.
+behind_port() { # PORT_BDF FUNCTION
+	local bus
+	read -r bus <"/sys/bus/pci/devices/$1/secondary_bus_number" || return 1
+	printf '%s:%02x:00.%s\n' "${1%%:*}" "$bus" "$2"
+}
+IVSHMEM2_BDF=$(behind_port "${RESET_PORT_BDF:?}" 0)
+AERNET0_BDF=$(behind_port "${AER_PORT_BDF:?}" 0)
+AERNET1_BDF=$(behind_port "$AER_PORT_BDF" 1)
+VIRTIO_CONFIG_IRQ=$UIO_MSI_HELPERS/virtio-config-irq
+QEMU_MONITOR=$UIO_MSI_REPO/tests/vm/qemu-monitor
+export IVSHMEM2_BDF AERNET0_BDF AERNET1_BDF VIRTIO_CONFIG_IRQ QEMU_MONITOR
 
 # Under emulation every fork costs tens of milliseconds: the helpers that
 # tests call in loops use bash builtins only.
@@ -118,6 +143,18 @@ ivshmem_teardown() {
 	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
 }
 
+# A file's teardown: the module unloaded and every harness device back
+# to no override (a driver_override left at uio_msi would bind it again
+# when a later file loads the module).
+devices_release() {
+	local bdf
+	module_unload
+	for bdf in "$IVSHMEM_BDF" "$IVSHMEM2_BDF" "$EDU_BDF" "$EDU2_BDF" "$NVME_BDF" \
+		"$XHCI_BDF" "$AERNET0_BDF" "$AERNET1_BDF"; do
+		[ ! -e "$(pci_dir "$bdf")/driver_override" ] || echo >"$(pci_dir "$bdf")/driver_override"
+	done
+}
+
 dev_driver() {
 	local link
 	link=$(readlink "$(pci_dir "$1")/driver") || { echo none; return 0; }
@@ -168,12 +205,13 @@ intx_enabled() { ! intx_disabled "$1"; }
 # variable named $1, of device $2.
 dev_state_into() {
 	local -n state=$1
-	local dir="/sys/bus/pci/devices/$2/$GROUP" mode count max
+	local dir="/sys/bus/pci/devices/$2/$GROUP" mode count max mask=
 	read -r mode <"$dir/$ATTR_MODE"
 	read -r count <"$dir/$ATTR_IRQ_COUNT"
 	read -r max <"$dir/$ATTR_IRQ_MAX"
+	read -r mask <"$dir/$ATTR_MASK" || true
 	# shellcheck disable=SC2034 # a nameref: assigns the caller's variable
-	state="$mode $count $max [$(irq_vectors "$2")] $(pci_command "$2")"
+	state="$mode $count $max masked[$mask] [$(irq_vectors "$2")] $(pci_command "$2")"
 }
 dev_state() {
 	local snapshot
@@ -181,23 +219,90 @@ dev_state() {
 	echo "$snapshot"
 }
 
-# Start `uio-msi listen` in the background and wait until it is bound.
+# expect_write BDF ATTRIBUTE ERRNO [TRY-WRITE OPTIONS...] -- DATA...: each
+# DATA, written through its own open and write(), fails with ERRNO (or
+# succeeds, for ERRNO OK), and the device's state is what it was.  The
+# state is compared while the writer still holds its descriptors: a
+# binding a failed write made by mistake would otherwise be undone by the
+# eventfd's EPOLLHUP before anyone looked.  Sets EXPECT_INPUTS to the
+# number of writes made.
+expect_write() {
+	local bdf=$1 name=$2 errno=$3 options=() results=() before after i line
+	local raw=0 status=0 in_fd out_fd pid
+	shift 3
+	while [ "$1" != -- ]; do
+		[ "$1" != --raw-file ] || raw=1
+		options+=("$1")
+		shift
+	done
+	shift
+	dev_state_into before "$bdf"
+	coproc WRITER { "$TRY_WRITE" --hold "${options[@]}" \
+		"/sys/bus/pci/devices/$bdf/$GROUP/$name" "$@"; }
+	# Bash forgets these once the coprocess has been reaped: copy them.
+	pid=$WRITER_PID out_fd=${WRITER[0]} in_fd=${WRITER[1]}
+	while read -r line <&"$out_fd"; do
+		[ "$line" != held ] || break
+		results+=("$line")
+	done
+	dev_state_into after "$bdf"
+	exec {in_fd}>&-
+	wait "$pid" || status=$?
+	exec {out_fd}<&-
+	[ "$status" -eq 0 ] || fail "try-write exited with status $status"
+	# --raw-file: one write of the file's bytes, no DATA arguments.
+	EXPECT_INPUTS=$(($# + raw))
+	[ "${#results[@]}" -eq "$EXPECT_INPUTS" ] ||
+		fail "$name: ${#results[@]} results for $EXPECT_INPUTS writes: ${results[*]}"
+	for ((i = 0; i < EXPECT_INPUTS; i++)); do
+		[ "${results[i]}" = "$errno" ] ||
+			fail "$name <- '${*:i+1:1}': got ${results[i]}, expected $errno"
+	done
+	[ "$after" = "$before" ] ||
+		fail "$name <- $*: changed the device: '$before' -> '$after'"
+}
+
+# Start `uio-msi listen` in the background and wait until it is bound;
+# fail if it exits without having bound its vectors, or takes over 30 s.
 # Sets LISTEN_PID, LISTEN_OUT (stdout) and LISTEN_ERR (stderr).
 listen_start() {
+	local deadline=$((SECONDS + 30))
 	LISTEN_OUT=$(mktemp)
 	LISTEN_ERR=$(mktemp)
 	"$TOOL" listen "$@" >"$LISTEN_OUT" 2>"$LISTEN_ERR" &
 	LISTEN_PID=$!
-	if ! WAIT_SECONDS=30 wait_until listen_ready; then
-		cat "$LISTEN_ERR" >&2
-		return 1
-	fi
+	until listen_ready; do
+		if ! kill -0 "$LISTEN_PID" 2>/dev/null; then
+			# It may have bound, and finished, in between.
+			listen_ready && return 0
+			cat "$LISTEN_ERR" >&2
+			fail "listen $* exited before it was listening"
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			cat "$LISTEN_ERR" >&2
+			fail "listen $* was not listening after 30 s"
+			return 1
+		fi
+		sleep 0.05
+	done
 }
-listen_ready() {
-	grep -q "listening on" "$LISTEN_ERR" && return 0
-	# It exited before binding: stop waiting.
-	kill -0 "$LISTEN_PID" 2>/dev/null || return 0
-	return 1
+listen_ready() { grep -q "listening on" "$LISTEN_ERR"; }
+
+# count_stays OUT VEC N SECONDS: vector VEC's count in listen output OUT
+# is N, and still N after SECONDS.
+count_stays() {
+	[ "$(listen_count "$1" "$2")" -eq "$3" ] || fail "vector $2: $(listen_count "$1" "$2"), expected $3"
+	sleep "$4"
+	[ "$(listen_count "$1" "$2")" -eq "$3" ] || fail "vector $2: $(listen_count "$1" "$2") after ${4}s, expected $3"
+}
+
+# Ring ivshmem vector $1 once, not waiting for its interrupt (a masked
+# vector's IRQ count does not grow, which ivshmem-fire waits for).
+ivshmem_ring() {
+	local own_id
+	own_id=$("$PCIMEM" "$IVSHMEM_BDF" 0 read32 8)
+	"$PCIMEM" "$IVSHMEM_BDF" 0 write32 12 $(((own_id << 16) | $1))
 }
 
 # Wait for the background listener; its exit status becomes ours.  (Not
@@ -227,11 +332,21 @@ uio_fd_close() {
 	UIO_FD=
 }
 
-# One read() of UIO_FD: prints the event count; fails after $1 (10) s.
+# One read() of UIO_FD within $1 (10) s: prints the event count.  Exit
+# status 0: read; 124: nothing to read in that time; other: read failed.
 uio_read() {
 	timeout "${1:-10}" dd bs=4 count=1 status=none <&"$UIO_FD" |
 		od -An -tu4 | tr -d ' '
-	[ "${PIPESTATUS[0]}" -eq 0 ]
+	return "${PIPESTATUS[0]}"
+}
+
+# Nothing to read on UIO_FD for $1 (2) s: the read blocked until the
+# timeout, it did not fail.
+uio_read_blocks() {
+	local status=0
+	uio_read "${1:-2}" >/dev/null || status=$?
+	[ "$status" -eq 124 ] ||
+		fail "read() of /dev/uioN: status $status, expected it to block until the timeout (124)"
 }
 
 # One 4-byte write() to UIO_FD: 1 unmasks, 0 masks the UIO interrupt.
