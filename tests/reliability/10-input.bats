@@ -185,4 +185,9 @@ big_numbers() {
 	done
 	"$IVSHMEM_FIRE" "$IVSHMEM_BDF" "${fires[@]}"
 	listen_wait
+	# One each, not a total that one vector could make up for another.
+	for ((v = 0; v < UIO_MSI_IVSHMEM_VECTORS; v++)); do
+		[ "$(listen_count "$LISTEN_OUT" "$v")" -eq 1 ] ||
+			fail "vector $v: $(listen_count "$LISTEN_OUT" "$v") interrupts, fired 1"
+	done
 }

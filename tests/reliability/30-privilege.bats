@@ -123,7 +123,44 @@ chmod_666() {
 	run "${NOBODY[@]}" sh -c "exec 3<>$node"
 	[ "$status" -ne 0 ]
 	[[ $output == *"Permission denied"* ]]
-	run "${NOBODY[@]}" "$PCIMEM" "$IVSHMEM_BDF" 0 read32 8
-	[ "$status" -ne 0 ]
+	run -1 "${NOBODY[@]}" "$PCIMEM" "$IVSHMEM_BDF" 0 read32 8
+	[[ $output == "pcimem: cannot open "*"/resource0: Permission denied" ]]
 	delivery_works "$IVSHMEM_BDF" 6
+}
+
+@test "a DAC-only open of /dev/uioN in msix mode is EPERM: no listener, no bus mastering, no taint" {
+	local node before
+	node=/dev/$(uio_node "$IVSHMEM_BDF")
+	chmod 666 "$node"
+	before=$(dmesg | grep -c "$IVSHMEM_BDF: bus mastering on for a user-space driver" || true)
+	# A udev MODE/GROUP rule would make it so: the file mode lets nobody
+	# in, but listening in msix mode turns DMA on, which needs
+	# CAP_SYS_RAWIO.
+	run "${NOBODY[@]}" sh -c "exec 3<>$node && grep -c 'uio_msi\[0\]($IVSHMEM_BDF)' /proc/interrupts"
+	chmod 600 "$node"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Operation not permitted"* ]] || fail "open as nobody: $output"
+	no_irq "$IVSHMEM_BDF" 0
+	bus_master_off "$IVSHMEM_BDF"
+	[ "$(dmesg | grep -c "$IVSHMEM_BDF: bus mastering on for a user-space driver" || true)" -eq "$before" ]
+	# Root without CAP_SYS_RAWIO is refused as well.
+	run setpriv --bounding-set=-sys_rawio --inh-caps=-sys_rawio sh -c "exec 3<>$node"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Operation not permitted"* ]]
+	bus_master_off "$IVSHMEM_BDF"
+}
+
+@test "in intx mode the file mode alone decides, as with uio_pci_generic" {
+	local node
+	echo "$MODE_INTX" >"$(attr_path "$EDU_BDF" "$ATTR_MODE")"
+	node=/dev/$(uio_node "$EDU_BDF")
+	chmod 666 "$node"
+	# Listening in intx needs no bus mastering: nobody may open it.
+	run "${NOBODY[@]}" sh -c "exec 3<>$node && grep -c 'uio_msi\[0\]($EDU_BDF)' /proc/interrupts"
+	chmod 600 "$node"
+	[ "$status" -eq 0 ] || fail "open as nobody: $output"
+	[ "$output" = 1 ]
+	bus_master_off "$EDU_BDF"
+	WAIT_SECONDS=10 wait_until no_irq "$EDU_BDF" 0
+	echo "$MODE_MSI" >"$(attr_path "$EDU_BDF" "$ATTR_MODE")"
 }

@@ -19,9 +19,49 @@
  *   reltool churn ATTR NVEC SEC SEED   bind, rebind, unbind random vectors
  *                                      for SEC seconds; print what each
  *                                      vector's eventfds counted
- *   reltool fire BDF NVEC SEC          ring every ivshmem vector in turn for
- *                                      SEC seconds; print how often each was
- *                                      rung
+ *   reltool masker DIR EXACT NVEC SEC SEED  hold an eventfd on vector
+ *                                      EXACT-1 and, for SEC seconds, mask and
+ *                                      unmask random vectors of 0..EXACT-1
+ *                                      and write random irq_counts of
+ *                                      EXACT..NVEC (DIR: the uio_msi
+ *                                      attributes); each write must succeed,
+ *                                      a resize with EBUSY where resize_live
+ *                                      is 0, and mask must read back what was
+ *                                      set; at the end unmask all, restore
+ *                                      NVEC, print what the eventfd counted
+ *                                      and the operations
+ *   reltool fire BDF NVEC SEC [W,...]  ring the ivshmem vectors in turn for
+ *                                      SEC seconds, vector v W[v % count]
+ *                                      times a round (default 1 each, 0:
+ *                                      never); print how often each was rung
+ *   reltool ring BDF                   map BAR0 now, print "mapped", then
+ *                                      ring each vector read from stdin (one
+ *                                      per line) once and print "rung V"
+ *                                      (the mapping may
+ *                                      outlive a lockdown that forbids new
+ *                                      ones)
+ *   reltool opener PATH SEC            open() and close() PATH in a loop
+ *                                      for SEC seconds or until SIGTERM;
+ *                                      print "opened N", then "ERRNO N" for
+ *                                      each kind of failure
+ *   reltool notice ATTR                bind an eventfd to a notice attribute
+ *                                      (error_eventfd, request_eventfd),
+ *                                      print "bound", then "notice N" at
+ *                                      each signal (N: the total); it
+ *                                      never lets go by itself
+ *   reltool release BDF NVEC           a user-space driver that lets go:
+ *                                      bind vectors 0..NVEC-1 and the
+ *                                      request notice, print "bound"; when
+ *                                      the request comes, print "request
+ *                                      irqs K" (K: its vectors that still
+ *                                      have an IRQ) and close everything
+ *   reltool loadsweep KO PARAMS BDF MAX  load module KO with PARAMS with
+ *                                      its Nth fault point failing (fail-nth),
+ *                                      N = 1, 2, ... until a load passes no
+ *                                      more; after each failed load the
+ *                                      module and its driver must be gone
+ *                                      and BDF unbound; print "points N
+ *                                      failed F"
  *   reltool userns [--uid U] CMD...    run CMD as root of a new user
  *                                      namespace (as uid U outside it, else
  *                                      root), in the same root directory
@@ -33,6 +73,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +81,11 @@
 #include <grp.h>
 #include <sys/eventfd.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +110,10 @@ static int usage(void)
 {
 	fputs("Usage: reltool binder ATTR VEC N | try ATTR DATA... |\n"
 	      "       fuzz DIR SEED N | cycles ATTR VEC N |\n"
-	      "       churn ATTR NVEC SEC SEED | fire BDF NVEC SEC |\n"
+	      "       churn ATTR NVEC SEC SEED | masker DIR EXACT NVEC SEC SEED |\n"
+	      "       fire BDF NVEC SEC [W,...] |\n"
+	      "       ring BDF | opener PATH SEC | notice ATTR | release BDF NVEC |\n"
+	      "       loadsweep KO PARAMS BDF MAX |\n"
 	      "       userns [--uid U] CMD...\n", stderr);
 	return 2;
 }
@@ -101,6 +147,7 @@ static const char *errno_name(int err)
 	case ENOENT: return "ENOENT";
 	case EIO: return "EIO";
 	case EFAULT: return "EFAULT";
+	case ENXIO: return "ENXIO";
 	default: return "E?";
 	}
 }
@@ -179,6 +226,89 @@ static int cmd_binder(char **argv)
 		got += v;
 	}
 	printf("received %" PRIu64 "\n", got);
+	return 0;
+}
+
+static int cmd_notice(char **argv)
+{
+	int attr = open_attr(argv[0]);
+	int efd = eventfd(0, EFD_CLOEXEC);
+	uint64_t total = 0, v;
+	char buf[32];
+	int err;
+
+	if (efd < 0)
+		die("eventfd: %s", strerror(errno));
+	err = write_once(attr, buf, (size_t)snprintf(buf, sizeof(buf), "%d", efd));
+	if (err)
+		die("bind %s: %s", argv[0], errno_name(err));
+	close(attr);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("bound\n");
+	for (;;) {
+		if (read(efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+			die("read eventfd: %s", strerror(errno));
+		total += v;
+		printf("notice %" PRIu64 "\n", total);
+	}
+}
+
+/* How many of "uio_msi[V](BDF)", V < nvec, /proc/interrupts lists. */
+static int irqs_listed(const char *bdf, int nvec)
+{
+	char line[4096], name[64];
+	int found = 0;
+	FILE *f = fopen("/proc/interrupts", "re");
+
+	if (!f)
+		die("/proc/interrupts: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		for (int v = 0; v < nvec; v++) {
+			snprintf(name, sizeof(name), "uio_msi[%d](%s)", v, bdf);
+			if (strstr(line, name))
+				found++;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int cmd_release(char **argv)
+{
+	const char *bdf = argv[0];
+	int nvec = (int)number(argv[1], 1, MAX_VEC);
+	static int efd[MAX_VEC];
+	char path[256], buf[32];
+	int attr, req, err;
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/uio_msi/eventfd", bdf);
+	attr = open_attr(path);
+	for (int i = 0; i < nvec; i++) {
+		efd[i] = new_eventfd();
+		err = bind_vec(attr, i, efd[i]);
+		if (err)
+			die("bind %d: %s", i, errno_name(err));
+	}
+	close(attr);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/uio_msi/request_eventfd", bdf);
+	attr = open_attr(path);
+	req = eventfd(0, EFD_CLOEXEC);
+	if (req < 0)
+		die("eventfd: %s", strerror(errno));
+	err = write_once(attr, buf, (size_t)snprintf(buf, sizeof(buf), "%d", req));
+	if (err)
+		die("bind the request notice: %s", errno_name(err));
+	close(attr);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("bound\n");
+	if (read(req, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		die("read eventfd: %s", strerror(errno));
+	/* The attributes are gone by now: letting go is closing. */
+	printf("request irqs %d\n", irqs_listed(bdf, nvec));
+	for (int i = 0; i < nvec; i++)
+		close(efd[i]);
+	close(req);
 	return 0;
 }
 
@@ -409,35 +539,307 @@ static int cmd_churn(char **argv)
 	return 0;
 }
 
-static int cmd_fire(char **argv)
+/* The whole of a sysfs attribute, NUL-terminated. */
+static void read_attr(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	if (n < 0)
+		die("read attribute: %s", strerror(errno));
+	buf[n] = '\0';
+}
+
+/* What the mask attribute reads for the masked set @masked of @n vectors. */
+static void mask_text(const bool *masked, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int first = 0; first < n; first++) {
+		int last = first;
+
+		if (!masked[first])
+			continue;
+		while (last + 1 < n && masked[last + 1])
+			last++;
+		len += (size_t)snprintf(buf + len, size - len, "%s%d",
+					len ? "," : "", first);
+		if (last > first)
+			len += (size_t)snprintf(buf + len, size - len, "-%d", last);
+		first = last;
+	}
+	snprintf(buf + len, size - len, "\n");
+}
+
+static int open_at(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		die("cannot open %s: %s", name, strerror(errno));
+	return fd;
+}
+
+static int cmd_masker(char **argv)
+{
+	int dirfd = open(argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int exact = (int)number(argv[1], 1, MAX_VEC);
+	int nvec = (int)number(argv[2], exact, MAX_VEC);
+	double end = now() + (double)number(argv[3], 1, 3600);
+	static bool masked[MAX_VEC];
+	static char want[8 * MAX_VEC], got[8 * MAX_VEC];
+	long masks = 0, unmasks = 0, resizes = 0, busy = 0;
+	int held = exact - 1, attr, mask, count, efd, err;
+	uint64_t counted = 0;
+	char buf[32];
+	bool live;
+
+	if (dirfd < 0)
+		die("cannot open %s: %s", argv[0], strerror(errno));
+	seed(strtoull(argv[4], NULL, 10));
+	attr = open_at(dirfd, "eventfd", O_WRONLY);
+	mask = open_at(dirfd, "mask", O_RDWR);
+	count = open_at(dirfd, "irq_count", O_RDWR);
+	efd = open_at(dirfd, "resize_live", O_RDONLY);
+	read_attr(efd, got, sizeof(got));
+	close(efd);
+	live = !strcmp(got, "1\n");
+	efd = new_eventfd();
+	err = bind_vec(attr, held, efd);
+	if (err)
+		die("bind vector %d: %s", held, errno_name(err));
+	while (now() < end) {
+		if (rnd_below(4)) {
+			int v = (int)rnd_below((uint32_t)exact);
+			bool m = rnd_below(2);
+
+			err = write_once(mask, buf, (size_t)snprintf(buf, sizeof(buf), "%d %d", v, m));
+			if (err)
+				die("mask %d %d: %s", v, m, errno_name(err));
+			masked[v] = m;
+			if (m)
+				masks++;
+			else
+				unmasks++;
+		} else {
+			int c = exact + (int)rnd_below((uint32_t)(nvec - exact + 1));
+
+			err = write_once(count, buf, (size_t)snprintf(buf, sizeof(buf), "%d", c));
+			if (err == EBUSY && !live) {
+				busy++;
+			} else if (err || !live) {
+				die("irq_count %d with resize_live %d: %s", c, live, errno_name(err));
+			} else {
+				read_attr(count, got, sizeof(got));
+				if (number(strtok(got, "\n"), 1, MAX_VEC) != c)
+					die("irq_count %d reads back %s", c, got);
+				resizes++;
+			}
+		}
+		/* The masks of 0..EXACT-1 survive every resize. */
+		mask_text(masked, exact, want, sizeof(want));
+		read_attr(mask, got, sizeof(got));
+		if (strcmp(want, got))
+			die("mask reads \"%s\", want \"%s\"", got, want);
+		counted += drain(efd);
+		if (rnd_below(4) == 0)
+			usleep(rnd_below(2000));
+	}
+	for (int v = 0; v < exact; v++) {
+		err = write_once(mask, buf, (size_t)snprintf(buf, sizeof(buf), "%d 0", v));
+		if (err)
+			die("unmask %d: %s", v, errno_name(err));
+	}
+	read_attr(mask, got, sizeof(got));
+	if (strcmp(got, "\n"))
+		die("mask reads \"%s\" after unmasking all", got);
+	if (live) {
+		err = write_once(count, buf, (size_t)snprintf(buf, sizeof(buf), "%d", nvec));
+		if (err)
+			die("irq_count %d: %s", nvec, errno_name(err));
+	}
+	err = write_once(attr, buf, (size_t)snprintf(buf, sizeof(buf), "%d -1", held));
+	if (err)
+		die("unbind vector %d: %s", held, errno_name(err));
+	counted += drain(efd);
+	printf("vec %d counted %" PRIu64 "\n", held, counted);
+	printf("masker masks %ld unmasks %ld resizes %ld busy %ld live %d\n",
+	       masks, unmasks, resizes, busy, live);
+	return 0;
+}
+
+/* BAR0 of ivshmem BDF, mapped; *own set to the device's own peer id. */
+static volatile uint32_t *map_ivshmem(const char *bdf, uint32_t *own)
 {
 	char path[256];
-	int nvec = (int)number(argv[1], 1, MAX_VEC);
-	double end = now() + (double)number(argv[2], 1, 3600);
-	static uint64_t rung[MAX_VEC];
 	volatile uint32_t *regs;
-	uint32_t own;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", argv[0]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0)
 		die("open %s: %s", path, strerror(errno));
 	regs = mmap(NULL, 256, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (regs == MAP_FAILED)
 		die("mmap %s: %s", path, strerror(errno));
-	own = regs[IVSHMEM_IVPOSITION / 4];
+	close(fd);
+	*own = regs[IVSHMEM_IVPOSITION / 4];
+	return regs;
+}
+
+/* One 32-bit store: (own id << 16) | vector. */
+static void ring(volatile uint32_t *regs, uint32_t own, int vec)
+{
+	regs[IVSHMEM_DOORBELL / 4] = (own << 16) | (uint32_t)vec;
+}
+
+static int cmd_fire(int argc, char **argv)
+{
+	int nvec = (int)number(argv[1], 1, MAX_VEC);
+	double end = now() + (double)number(argv[2], 1, 3600);
+	static uint64_t rung[MAX_VEC];
+	static long weight[MAX_VEC];
+	volatile uint32_t *regs;
+	int nweights = 0;
+	uint32_t own;
+
+	if (argc == 4) {
+		char *list = argv[3], *w;
+
+		while ((w = strsep(&list, ",")) && nweights < MAX_VEC)
+			weight[nweights++] = number(w, 0, 100);
+		if (w)
+			die("more than %d weights", MAX_VEC);
+	} else {
+		weight[nweights++] = 1;
+	}
+	regs = map_ivshmem(argv[0], &own);
 	while (now() < end) {
 		for (int v = 0; v < nvec; v++) {
-			/* One 32-bit store: (own id << 16) | vector. */
-			regs[IVSHMEM_DOORBELL / 4] = (own << 16) | (uint32_t)v;
-			rung[v]++;
+			for (long k = 0; k < weight[v % nweights]; k++) {
+				ring(regs, own, v);
+				rung[v]++;
+			}
 		}
 		usleep(1000);
 	}
 	for (int v = 0; v < nvec; v++)
 		printf("vec %d rung %" PRIu64 "\n", v, rung[v]);
 	return 0;
+}
+
+static int cmd_ring(char **argv)
+{
+	char line[32];
+	volatile uint32_t *regs;
+	uint32_t own;
+
+	regs = map_ivshmem(argv[0], &own);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("mapped\n");
+	while (fgets(line, sizeof(line), stdin)) {
+		int vec;
+
+		line[strcspn(line, "\n")] = '\0';
+		vec = (int)number(line, 0, MAX_VEC - 1);
+		ring(regs, own, vec);
+		printf("rung %d\n", vec);
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int cmd_opener(char **argv)
+{
+	double end = now() + (double)number(argv[1], 1, 3600);
+	static long failures[4096];
+	long opened = 0;
+
+	/* SIGTERM ends the loop early, counts still printed. */
+	signal(SIGTERM, request_stop);
+	while (now() < end && !stop_requested) {
+		int fd = open(argv[0], O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0) {
+			opened++;
+			close(fd);
+		} else if (errno < 4096) {
+			failures[errno]++;
+		}
+	}
+	printf("opened %ld\n", opened);
+	for (int e = 1; e < 4096; e++)
+		if (failures[e])
+			printf("%s %ld\n", errno_name(e), failures[e]);
+	return 0;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int cmd_loadsweep(char **argv)
+{
+	const char *ko = argv[0], *params = argv[1], *bdf = argv[2];
+	long max = number(argv[3], 1, 100000), failed = 0;
+	char link[256], target[256];
+	int nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+
+	if (nth < 0)
+		die("/proc/thread-self/fail-nth: %s", strerror(errno));
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", bdf);
+	for (long n = 1; n <= max; n++) {
+		char text[24] = "";
+		int fd = open(ko, O_RDONLY | O_CLOEXEC), r, err, len;
+		bool hit;
+
+		if (fd < 0)
+			die("%s: %s", ko, strerror(errno));
+		len = snprintf(text, sizeof(text), "%ld", n);
+		if (pwrite(nth, text, (size_t)len, 0) != len)
+			die("arm fail-nth: %s", strerror(errno));
+		r = (int)syscall(SYS_finit_module, fd, params, 0);
+		err = errno;
+		memset(text, 0, sizeof(text));
+		if (pread(nth, text, sizeof(text) - 1, 0) <= 0 || pwrite(nth, "0", 1, 0) != 1)
+			die("read fail-nth: %s", strerror(errno));
+		hit = text[0] == '0';
+		close(fd);
+		if (r == 0) {
+			if (syscall(SYS_delete_module, "uio_msi", O_NONBLOCK))
+				die("fault %ld: loaded, and delete_module failed: %s", n,
+				    strerror(errno));
+			if (!hit) {
+				printf("points %ld failed %ld\n", n - 1, failed);
+				return 0;
+			}
+			continue;
+		}
+		failed++;
+		if (path_exists("/sys/module/uio_msi"))
+			die("fault %ld: the load failed (%s) but the module is there", n,
+			    errno_name(err));
+		if (path_exists("/sys/bus/pci/drivers/uio_msi"))
+			die("fault %ld: the load failed (%s) but its driver is registered",
+			    n, errno_name(err));
+		len = (int)readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			if (strstr(target, "/uio_msi"))
+				die("fault %ld: the load failed but %s is bound to it", n, bdf);
+		}
+	}
+	die("still injecting after %ld faults", max);
 }
 
 static void write_text(int dirfd, const char *path, const char *text)
@@ -528,8 +930,20 @@ int main(int argc, char **argv)
 		return cmd_cycles(argv);
 	if (!strcmp(cmd, "churn") && argc == 4)
 		return cmd_churn(argv);
-	if (!strcmp(cmd, "fire") && argc == 3)
-		return cmd_fire(argv);
+	if (!strcmp(cmd, "masker") && argc == 5)
+		return cmd_masker(argv);
+	if (!strcmp(cmd, "fire") && (argc == 3 || argc == 4))
+		return cmd_fire(argc, argv);
+	if (!strcmp(cmd, "ring") && argc == 1)
+		return cmd_ring(argv);
+	if (!strcmp(cmd, "notice") && argc == 1)
+		return cmd_notice(argv);
+	if (!strcmp(cmd, "release") && argc == 2)
+		return cmd_release(argv);
+	if (!strcmp(cmd, "loadsweep") && argc == 4)
+		return cmd_loadsweep(argv);
+	if (!strcmp(cmd, "opener") && argc == 2)
+		return cmd_opener(argv);
 	if (!strcmp(cmd, "userns"))
 		return cmd_userns(argc, argv);
 	return usage();

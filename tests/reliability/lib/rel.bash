@@ -6,43 +6,20 @@
 # shellcheck source=tests/guest/lib/common.bash
 . "$UIO_MSI_REPO/tests/guest/lib/common.bash"
 
-RELTOOL=$UIO_MSI_REPO/build/reliability/reltool
 RELTOOL32=$UIO_MSI_REPO/build/reliability/reltool32
-export RELTOOL RELTOOL32
+export RELTOOL32
 
 # figure NAME VALUE: add VALUE to figure NAME of this run.
 figure() {
 	echo "$1 $2" >>"$UIO_MSI_RESULTS/figures"
 }
 
-# expect_errno BDF ATTRIBUTE ERRNO [TRY-WRITE OPTIONS...] -- DATA...: each
-# DATA, written through its own open and write(), fails with ERRNO (or
-# succeeds, for ERRNO OK), and the device's state is what it was.  Counts
-# the inputs into the figure "inputs".
+# expect_errno BDF ATTRIBUTE ERRNO [TRY-WRITE OPTIONS...] -- DATA...:
+# expect_write (tests/guest/lib/common.bash), counting the inputs into
+# the figure "inputs".
 expect_errno() {
-	local bdf=$1 name=$2 errno=$3 options=() results=() before after i
-	local raw=0
-	shift 3
-	while [ "$1" != -- ]; do
-		[ "$1" != --raw-file ] || raw=1
-		options+=("$1")
-		shift
-	done
-	shift
-	dev_state_into before "$bdf"
-	mapfile -t results < <("$TRY_WRITE" "${options[@]}" \
-		"/sys/bus/pci/devices/$bdf/$GROUP/$name" "$@")
-	dev_state_into after "$bdf"
-	# --raw-file: one write of the file's bytes, no DATA arguments.
-	[ "${#results[@]}" -eq $(($# + raw)) ] ||
-		fail "$name: ${#results[@]} results for $(($# + raw)) writes: ${results[*]}"
-	for ((i = 0; i < $# + raw; i++)); do
-		[ "${results[i]}" = "$errno" ] ||
-			fail "$name <- '${*:i+1:1}': got ${results[i]}, expected $errno"
-	done
-	[ "$after" = "$before" ] ||
-		fail "$name <- $*: changed the device: '$before' -> '$after'"
-	figure inputs $(($# + raw))
+	expect_write "$@" || return
+	figure inputs "$EXPECT_INPUTS"
 }
 
 # delivery_works BDF VEC: an interrupt of ivshmem vector VEC reaches a

@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# Fault injection (debug kernel only: CONFIG_FAULT_INJECTION, FAILSLAB,
+# FAIL_PAGE_ALLOC): every memory allocation the kernel makes on the way of
+# one write is made to fail in turn, with /proc/thread-self/fail-nth
+# (try-write --fail-nth N, for N = 1, 2, ... until the write passes no
+# more fault points).  Each failure must be reported with an ABI errno and
+# leave the device exactly as it was; the module must never leak (the
+# run's last file asks kmemleak) nor upset the kernel log.  Covered: a mode
+# change, an irq_count change, an eventfd bind (request_irq included), a
+# probe (uio_register_device included), and the module load with ids=
+# (pci_add_dynid included).
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/rel
+
+MAX_FAULTS=${UIO_MSI_MAX_FAULTS:-400}
+
+setup_file() {
+	local attr
+	# Fail GFP_KERNEL allocations too, quietly: a stack trace per
+	# injected fault would be a "Call Trace:" for the log gate.
+	for attr in failslab fail_page_alloc; do
+		echo N >"/sys/kernel/debug/$attr/ignore-gfp-wait"
+		echo 0 >"/sys/kernel/debug/$attr/verbose"
+	done
+	echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+}
+
+teardown() {
+	module_unload
+	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+	echo >"$(pci_dir "$EDU_BDF")/driver_override"
+}
+
+# sweep FILE DATA CHECK [TRY-WRITE OPTIONS...]: for N = 1, 2, ...: write
+# DATA to FILE with the Nth fault point failing, then run CHECK RESULT
+# (the write's outcome, e.g. "ENOMEM:FAULT" or "OK:NOFAULT").  Stops
+# after the first write that passed fewer than N fault points.  FAULTS is
+# how many writes failed by an injected fault.
+sweep() {
+	local file=$1 data=$2 check=$3 n result
+	shift 3
+	FAULTS=0
+	for ((n = 1; n <= MAX_FAULTS; n++)); do
+		result=$("$TRY_WRITE" --fail-nth "$n" "$@" "$file" "$data")
+		"$check" "$result" "$n" || return 1
+		case $result in
+		*:NOFAULT) return 0 ;;
+		OK:FAULT) ;;
+		*:FAULT) FAULTS=$((FAULTS + 1)) ;;
+		*) fail "fault $n: unexpected result '$result'" ;;
+		esac
+	done
+	fail "still injecting after $MAX_FAULTS faults"
+}
+
+# The errnos a failed allocation may give (ABI).
+alloc_errno() {
+	case $1 in
+	ENOMEM:* | ENOSPC:*) return 0 ;;
+	esac
+	return 1
+}
+
+# state_kept RESULT N: a failure left ivshmem as it was (STATE); a
+# success is undone for the next round by the function named RESTORE.
+state_kept() {
+	local now
+	now=$(dev_state "$IVSHMEM_BDF")
+	case $1 in
+	OK:*)
+		"$RESTORE"
+		;;
+	*)
+		alloc_errno "$1" || fail "fault $2: '$1' is not an ABI errno"
+		[ "$now" = "$STATE" ] || fail "fault $2 ($1): '$STATE' -> '$now'"
+		;;
+	esac
+}
+
+restore_six_masked() {
+	echo 6 >"$(attr_path "$IVSHMEM_BDF" "$ATTR_IRQ_COUNT")"
+	echo "3 1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_MASK")"
+}
+restore_all_masked() {
+	echo "$UIO_MSI_IVSHMEM_VECTORS" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_IRQ_COUNT")"
+	echo "2 1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_MASK")"
+}
+restore_unbound() { echo "1 -1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")"; }
+
+@test "mode change: every allocation failure is ENOMEM or ENOSPC and keeps mode, vectors and masks" {
+	ivshmem_fresh
+	echo "3 1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_MASK")"
+	echo 6 >"$(attr_path "$IVSHMEM_BDF" "$ATTR_IRQ_COUNT")"
+	echo "3 1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_MASK")"
+	STATE=$(dev_state "$IVSHMEM_BDF")
+	RESTORE=restore_six_masked
+	sweep "$(attr_path "$IVSHMEM_BDF" "$ATTR_MODE")" "$MODE_MSIX" state_kept
+	echo "mode change: $FAULTS injected failures"
+	[ "$FAULTS" -gt 0 ]
+	figure injected_faults "$FAULTS"
+	delivery_works "$IVSHMEM_BDF" 5
+}
+
+@test "irq_count change: every allocation failure keeps the previous vectors" {
+	ivshmem_fresh
+	echo "2 1" >"$(attr_path "$IVSHMEM_BDF" "$ATTR_MASK")"
+	STATE=$(dev_state "$IVSHMEM_BDF")
+	RESTORE=restore_all_masked
+	sweep "$(attr_path "$IVSHMEM_BDF" "$ATTR_IRQ_COUNT")" 5 state_kept
+	echo "irq_count change: $FAULTS injected failures"
+	[ "$FAULTS" -gt 0 ]
+	figure injected_faults "$FAULTS"
+	delivery_works "$IVSHMEM_BDF" 4
+}
+
+@test "eventfd bind: every failure (request_irq's included) changes nothing: no IRQ, no bus mastering, no taint" {
+	ivshmem_fresh
+	local message="$IVSHMEM_BDF: bus mastering on for a user-space driver" before
+	before=$(dmesg | grep -c "$message" || true)
+	STATE=$(dev_state "$IVSHMEM_BDF")
+	RESTORE=restore_unbound
+	sweep "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "1 3" state_kept --eventfd 3
+	echo "eventfd bind: $FAULTS injected failures"
+	[ "$FAULTS" -gt 0 ]
+	figure injected_faults "$FAULTS"
+	bus_master_off "$IVSHMEM_BDF"
+	# Only the binds that succeeded turned bus mastering on (once each:
+	# every one was unbound again).
+	[ "$(dmesg | grep -c "$message" || true)" -le $((before + 1)) ]
+	delivery_works "$IVSHMEM_BDF" 1
+}
+
+# probe_unwound RESULT N: after a probe with fault N, ivshmem is bound and
+# works, or not bound and left as the PCI core had it.
+probe_unwound() {
+	local uio
+	if [ "$(dev_driver "$IVSHMEM_BDF")" = "$DRIVER" ]; then
+		echo "$IVSHMEM_BDF" >/sys/bus/pci/drivers/"$DRIVER"/unbind
+		return 0
+	fi
+	uio=$(find /sys/class/uio -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	[ "$uio" -eq 0 ] || fail "fault $2: probe failed, but a UIO device is left"
+	[ -z "$(irq_vectors "$IVSHMEM_BDF")" ] || fail "fault $2: IRQs left"
+	bus_master_off "$IVSHMEM_BDF" || fail "fault $2: bus mastering left on"
+	msix_disabled "$IVSHMEM_BDF" || fail "fault $2: MSI-X left enabled"
+}
+
+@test "probe: every allocation failure (uio_register_device's included) unwinds completely" {
+	module_unload
+	module_load
+	echo "$DRIVER" >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+	local failed_before
+	failed_before=$(dmesg | grep -c "probe of $IVSHMEM_BDF failed" || true)
+	# The probe runs in the task writing drivers_probe.
+	sweep /sys/bus/pci/drivers_probe "$IVSHMEM_BDF" probe_unwound
+	echo "probe: $FAULTS injected failures"
+	[ "$(dmesg | grep -c "probe of $IVSHMEM_BDF failed" || true)" -gt "$failed_before" ]
+	figure injected_faults "$FAULTS"
+	dev_bind "$IVSHMEM_BDF"
+	delivery_works "$IVSHMEM_BDF" 2
+}
+
+@test "request_irq failing for any reason (fail_function): ENOSPC, nothing changed, the cause logged" {
+	ivshmem_fresh
+	local fi=/sys/kernel/debug/fail_function err message before
+	message="$IVSHMEM_BDF: bus mastering on for a user-space driver"
+	echo uio_msi_request_irq >"$fi/inject"
+	echo 100 >"$fi/probability"
+	echo 0 >"$fi/verbose"
+	echo -1 >"$fi/times"
+	STATE=$(dev_state "$IVSHMEM_BDF")
+	before=$(dmesg | grep -c "$message" || true)
+	# An INTx line held exclusively (EBUSY), a bad request (EINVAL), an
+	# IRQ the core cannot set up (ENODEV): one errno for user space.
+	for err in -16 -22 -19 -12; do
+		echo "$err" >"$fi/uio_msi_request_irq/retval"
+		run -0 "$TRY_WRITE" --eventfd 3 "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "7 3"
+		if [ "$err" = -12 ]; then
+			[ "$output" = ENOMEM ]
+		else
+			[ "$output" = ENOSPC ]
+			dmesg | grep -q "$IVSHMEM_BDF: vector 7: request_irq([0-9]*): $err"
+		fi
+		[ "$(dev_state "$IVSHMEM_BDF")" = "$STATE" ]
+	done
+	echo >"$fi/inject"
+	bus_master_off "$IVSHMEM_BDF"
+	[ "$(dmesg | grep -c "$message" || true)" -eq "$before" ]
+	delivery_works "$IVSHMEM_BDF" 7
+}
+
+@test "module load with ids=: every allocation failure fails the load cleanly, pci_add_dynid's included" {
+	local before out
+	module_unload
+	modprobe uio
+	before=$(dmesg | grep -c "uio_msi: ids: cannot add 1234:11e8" || true)
+	out=$("$RELTOOL" loadsweep "$UIO_MSI_KO" "ids=1234:11e8" "$EDU_BDF" 5000)
+	echo "$out"
+	[[ $out == "points "*" failed "* ]]
+	[ "$(($(dmesg | grep -c "uio_msi: ids: cannot add 1234:11e8" || true) - before))" -gt 0 ] ||
+		fail "no injected fault reached pci_add_dynid"
+	module_unloaded
+}
