@@ -7,19 +7,29 @@
  * identical and only the kernel path differs.
  *
  *   bench-client lat  DRIVER DEVICE BDF VEC N read|epoll OUTFILE
- *   bench-client rate DRIVER ivshmem BDF K epoll|threads SECONDS
- *   bench-client floor N read|epoll OUTFILE
+ *   bench-client pair read|epoll N BLOCK SEED PREFIX CASE...
+ *   bench-client mask N BLOCK SEED PREFIX CASE...
+ *   bench-client ratepair K epoll|threads WINDOW_MS ROUNDS SEED BDF BDF
  *   bench-client scale DRIVER BDF COUNT...
  *
  * DRIVER: uio_msi | vfio | uio_pci_generic; DEVICE: ivshmem | edu-msi |
- * edu-intx.  lat writes N latencies (ns, one per line) to OUTFILE; rate
- * and scale print "key value" lines.  Every failure exits with status 1:
- * make bench must not report a figure that was not measured.
+ * edu-intx; CASE: NAME=DRIVER,DEVICE,BDF or NAME=floor (a thread on the
+ * reader's CPU writing an eventfd, no device).  lat writes N latencies (ns, one per line) to
+ * OUTFILE.  pair and mask set every case up once and then sample them in
+ * rounds, one block of BLOCK samples per case in an order drawn at random
+ * for each round (seeded by SEED), so that host noise falls on all cases
+ * alike; they write PREFIX-NAME*.txt (samples in order: line i belongs to
+ * round i / BLOCK) and PREFIX-order.txt (each round's order).  ratepair
+ * alternates an ivshmem on uio_msi with one on vfio-pci in windows and
+ * prints "round R DRIVER RATE" lines; scale prints "key value" lines.
+ * Every failure exits with status 1: make bench must not report a figure
+ * that was not measured.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/vfio.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -54,9 +64,8 @@
  * The client runs on one CPU (1, or UIO_MSI_BENCH_CPU) and the device's
  * IRQs are steered there, for every driver alike: where the matrix
  * allocator happened to put a vector must not make a difference between
- * drivers.  The floor's writer thread spins on CPU 2.
+ * drivers.  The floor's writer thread shares that CPU (see floor_writer).
  */
-#define WRITER_CPU	2
 static unsigned int bench_cpu = 1;
 
 enum driver { UIO_MSI, VFIO, UIO_GENERIC };
@@ -454,20 +463,38 @@ static void write_samples(const char *out, const uint64_t *s, long n)
 		die("%s: %s", out, strerror(errno));
 }
 
+/* --- parsing of drivers, devices and cases ------------------------------ */
+
+static enum driver parse_driver(const char *s)
+{
+	if (!strcmp(s, "uio_msi"))
+		return UIO_MSI;
+	if (!strcmp(s, "vfio"))
+		return VFIO;
+	if (!strcmp(s, "uio_pci_generic"))
+		return UIO_GENERIC;
+	die("unknown driver %s", s);
+}
+
+static enum device parse_device(const char *s)
+{
+	if (!strcmp(s, "ivshmem"))
+		return IVSHMEM;
+	if (!strcmp(s, "edu-msi"))
+		return EDU_MSI;
+	if (!strcmp(s, "edu-intx"))
+		return EDU_INTX;
+	die("unknown device %s", s);
+}
+
 #define WARMUP	200
 
 /* --- latency ----------------------------------------------------------- */
 
 static int cmd_lat(char **argv)
 {
-	enum driver drv = !strcmp(argv[0], "uio_msi") ? UIO_MSI :
-			  !strcmp(argv[0], "vfio") ? VFIO :
-			  !strcmp(argv[0], "uio_pci_generic") ? UIO_GENERIC :
-			  (die("unknown driver %s", argv[0]), UIO_MSI);
-	enum device kind = !strcmp(argv[1], "ivshmem") ? IVSHMEM :
-			   !strcmp(argv[1], "edu-msi") ? EDU_MSI :
-			   !strcmp(argv[1], "edu-intx") ? EDU_INTX :
-			   (die("unknown device %s", argv[1]), IVSHMEM);
+	enum driver drv = parse_driver(argv[0]);
+	enum device kind = parse_device(argv[1]);
 	int vec = (int)parse_long(argv[3], 0, MAX_VECTORS - 1);
 	long n = parse_long(argv[4], 1, 100000000);
 	bool use_epoll = !strcmp(argv[5], "epoll");
@@ -503,174 +530,611 @@ static int cmd_lat(char **argv)
 	return 0;
 }
 
+/*
+ * Paired measurement: several cases (a driver on its own device, or the
+ * floor) set up once in one process, sampled in rounds.  Each round takes
+ * one block of BLOCK samples of every case, in an order drawn at random
+ * for that round, so that whatever the host does meanwhile falls on every
+ * case alike; the report sets each case against another round by round.
+ */
+#define MAX_CASES	8
+#define BLOCK_WARMUP	2	/* untimed samples after switching case */
+
+struct lcase {
+	char name[64];
+	bool floor;
+	struct dev d;
+	int vec;
+	int fd, ep;
+	int mask_fd;		/* uio_msi: the mask attribute */
+	uint64_t *s, *s2;	/* samples (mask: pair, delivery) */
+};
+
+/* NAME=DRIVER,DEVICE,BDF or NAME=floor */
+static void case_parse(struct lcase *c, const char *arg)
+{
+	char buf[256], *eq, *drv, *dev, *bdf;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = c->ep = c->mask_fd = -1;
+	if (strlen(arg) >= sizeof(buf))
+		die("case %s: too long", arg);
+	strcpy(buf, arg);
+	eq = strchr(buf, '=');
+	if (!eq || eq == buf || (size_t)(eq - buf) >= sizeof(c->name))
+		die("case %s: not NAME=DRIVER,DEVICE,BDF or NAME=floor", arg);
+	*eq = 0;
+	strcpy(c->name, buf);
+	if (!strcmp(eq + 1, "floor")) {
+		c->floor = true;
+		return;
+	}
+	drv = eq + 1;
+	dev = strchr(drv, ',');
+	bdf = dev ? strchr(dev + 1, ',') : NULL;
+	if (!bdf)
+		die("case %s: not NAME=DRIVER,DEVICE,BDF or NAME=floor", arg);
+	*dev++ = 0;
+	*bdf++ = 0;
+	c->d.drv = parse_driver(drv);
+	c->d.kind = parse_device(dev);
+	c->d.bdf = strdup(bdf);
+	/* ivshmem: vector 1 (0 is also served through /dev/uioN by uio_msi). */
+	c->vec = c->d.kind == IVSHMEM ? 1 : 0;
+}
+
 /* --- floor: the same wake-up, from a thread instead of a device --------- */
 
-static atomic_ulong floor_seq;
-static atomic_bool floor_stop;
-static int floor_efd;
+/*
+ * The writer is a thread on the reader's CPU (UIO_MSI_BENCH_WRITER_CPU
+ * moves it), blocked on an eventfd of its own: the reader pokes it, and
+ * goes to sleep in read() or epoll_wait() on the floor's eventfd; the
+ * writer, SCHED_IDLE so that it runs only once the reader sleeps, writes
+ * that eventfd, and the reader, woken, preempts it at once.  One wake-up
+ * of a sleeping reader on its own CPU, as an interrupt's, with no device
+ * and nothing that depends on how the host schedules two vCPUs (a
+ * writer spinning on another vCPU measured mostly that).
+ */
+static atomic_bool floor_exit;
+static int floor_efd, floor_go;
+static unsigned int writer_cpu;
 
 static void *floor_writer(void *arg)
 {
-	unsigned long seen = 0;
-	uint64_t one = 1;
+	struct sched_param sp = { .sched_priority = 0 };
+	uint64_t one = 1, v;
 
 	(void)arg;
-	pin_cpu(WRITER_CPU);
-	while (!atomic_load(&floor_stop)) {
-		unsigned long s = atomic_load(&floor_seq);
-
-		if (s == seen)
-			continue;	/* spin, as a device would be ready at once */
-		seen = s;
+	pin_cpu(writer_cpu);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		die("SCHED_IDLE: %s", strerror(errno));
+	for (;;) {
+		if (read(floor_go, &v, 8) != 8)
+			die("read floor eventfd: %s", strerror(errno));
+		if (atomic_load(&floor_exit))
+			return NULL;
 		if (write(floor_efd, &one, 8) != 8)
 			die("write eventfd: %s", strerror(errno));
 	}
-	return NULL;
 }
 
-static int cmd_floor(char **argv)
+static pthread_t floor_thread;
+
+static void floor_open(struct lcase *c, bool nonblock)
 {
-	long n = parse_long(argv[0], 1, 100000000);
-	bool use_epoll = !strcmp(argv[1], "epoll");
-	uint64_t *s = calloc((size_t)n, sizeof(*s)), v;
-	pthread_t th;
-	int ep = -1;
-
-	if (!s)
-		die("out of memory");
-	floor_efd = eventfd(0, EFD_CLOEXEC | (use_epoll ? EFD_NONBLOCK : 0));
-	if (floor_efd < 0)
+	floor_efd = eventfd(0, EFD_CLOEXEC | (nonblock ? EFD_NONBLOCK : 0));
+	floor_go = eventfd(0, EFD_CLOEXEC);
+	if (floor_efd < 0 || floor_go < 0)
 		die("eventfd: %s", strerror(errno));
-	if (use_epoll)
-		ep = epoll_for(floor_efd);
-	if (pthread_create(&th, NULL, floor_writer, NULL))
+	c->fd = floor_efd;
+	if (pthread_create(&floor_thread, NULL, floor_writer, NULL))
 		die("pthread_create");
-	for (long i = -WARMUP; i < n; i++) {
-		uint64_t t0, t1;
+}
 
-		arm_watchdog();
+static void floor_close(void)
+{
+	uint64_t one = 1;
+
+	atomic_store(&floor_exit, true);
+	if (write(floor_go, &one, 8) != 8)
+		die("write eventfd: %s", strerror(errno));
+	pthread_join(floor_thread, NULL);
+}
+
+/* --- random order ------------------------------------------------------- */
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+static void shuffle(int *a, int n)
+{
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(rng() % (uint32_t)(i + 1)), t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+static void write_order(const char *prefix, int rounds, int ncase, const int *order,
+			const struct lcase *cases)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s-order.txt", prefix);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i < ncase; i++)
+			fprintf(f, "%s%c", cases[order[r * ncase + i]].name, i + 1 < ncase ? ' ' : '\n');
+	if (fclose(f))
+		die("%s: %s", path, strerror(errno));
+}
+
+static void case_open(struct lcase *c, bool nonblock, bool want_epoll)
+{
+	if (c->floor) {
+		floor_open(c, nonblock);
+	} else {
+		dev_open(&c->d, c->d.drv, c->d.kind, c->d.bdf, c->vec, 1, nonblock);
+		c->fd = wait_fd(&c->d, c->vec);
+	}
+	if (want_epoll)
+		c->ep = epoll_for(c->fd);
+}
+
+/* One latency sample of @c: raise, wait, read; the service after it. */
+static uint64_t sample(struct lcase *c)
+{
+	uint64_t t0, t1, v;
+
+	if (c->floor) {
+		uint64_t one = 1;
+
 		t0 = now_ns();
-		atomic_fetch_add(&floor_seq, 1);
-		if (use_epoll)
-			epoll_wait1(ep);
+		if (write(floor_go, &one, 8) != 8)
+			die("write eventfd: %s", strerror(errno));
+		if (c->ep >= 0)
+			epoll_wait1(c->ep);
 		if (read(floor_efd, &v, 8) != 8)
 			die("read eventfd: %s", strerror(errno));
 		t1 = now_ns();
-		if (i >= 0)
-			s[i] = t1 - t0;
+		return t1 - t0;
+	}
+	t0 = now_ns();
+	fire(&c->d, c->vec);
+	if (c->ep >= 0)
+		epoll_wait1(c->ep);
+	consume(&c->d, c->fd);
+	t1 = now_ns();
+	service(&c->d);
+	return t1 - t0;
+}
+
+/*
+ * Where the cases' interrupts went, while they are still set up (vfio-pci
+ * frees its IRQs when the device is closed): /proc/interrupts, and each
+ * case's IRQs with their effective affinity, into PREFIX-interrupts.txt.
+ * A case whose interrupt came on another CPU than the reader's would pay
+ * for a wake-up across CPUs.
+ */
+static void snapshot_irqs(const char *prefix, const struct lcase *cases, int ncase)
+{
+	char path[1024], line[512];
+	FILE *out, *in;
+
+	snprintf(path, sizeof(path), "%s-interrupts.txt", prefix);
+	out = fopen(path, "w");
+	if (!out)
+		die("%s: %s", path, strerror(errno));
+	in = fopen("/proc/interrupts", "r");
+	while (in && fgets(line, sizeof(line), in))
+		fputs(line, out);
+	if (in)
+		fclose(in);
+	for (int i = 0; i < ncase; i++) {
+		const struct lcase *c = &cases[i];
+		struct dirent *e;
+		DIR *dir;
+
+		if (c->floor)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs", c->d.bdf);
+		dir = opendir(path);
+		while (dir && (e = readdir(dir))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/irq/%s/effective_affinity_list", e->d_name);
+			in = fopen(path, "r");
+			if (in && fgets(line, sizeof(line), in))
+				fprintf(out, "case %s %s irq %s effective_cpu %s", c->name, c->d.bdf,
+					e->d_name, line);
+			if (in)
+				fclose(in);
+		}
+		if (dir)
+			closedir(dir);
+		if (c->d.kind == EDU_INTX) {
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/irq", c->d.bdf);
+			in = fopen(path, "r");
+			if (in && fgets(line, sizeof(line), in))
+				fprintf(out, "case %s %s intx irq %s", c->name, c->d.bdf, line);
+			if (in)
+				fclose(in);
+		}
+	}
+	if (fclose(out))
+		die("%s-interrupts.txt: %s", prefix, strerror(errno));
+}
+
+static void save_case(const char *prefix, const char *what, const struct lcase *c,
+		      const uint64_t *s, long n)
+{
+	char path[1024];
+
+	if (snprintf(path, sizeof(path), "%s-%.63s%.15s.txt", prefix, c->name, what) >=
+	    (int)sizeof(path))
+		die("%s: path too long", prefix);
+	write_samples(path, s, n);
+}
+
+/*
+ * pair WAIT N BLOCK SEED PREFIX CASE...: N latency samples per case, in
+ * rounds of one block of BLOCK samples per case (random order per round);
+ * writes PREFIX-NAME.txt (one latency per line, in sample order, so that
+ * line i belongs to round i / BLOCK) and PREFIX-order.txt.
+ */
+static int cmd_pair(int argc, char **argv)
+{
+	bool use_epoll = !strcmp(argv[0], "epoll");
+	long n = parse_long(argv[1], 1, 10000000);
+	long block = parse_long(argv[2], 1, 100000);
+	int ncase = argc - 5, rounds, *order, idx[MAX_CASES];
+	struct lcase cases[MAX_CASES];
+
+	if (!use_epoll && strcmp(argv[0], "read"))
+		die("pair: read or epoll, not %s", argv[0]);
+	if (ncase < 1 || ncase > MAX_CASES)
+		die("pair: 1 to %d cases", MAX_CASES);
+	if (n % block)
+		die("pair: N (%ld) must be a multiple of BLOCK (%ld)", n, block);
+	rng_state ^= (uint64_t)parse_long(argv[3], 0, LONG_MAX) * 0x9e3779b97f4a7c15ull;
+	rounds = (int)(n / block);
+	order = calloc((size_t)rounds * (size_t)ncase, sizeof(*order));
+	if (!order)
+		die("out of memory");
+	for (int i = 0; i < ncase; i++) {
+		case_parse(&cases[i], argv[5 + i]);
+		for (int j = 0; j < i; j++)
+			if (cases[i].floor && cases[j].floor)
+				die("pair: one floor case at most");
+		case_open(&cases[i], use_epoll, use_epoll);
+		cases[i].s = calloc((size_t)n, sizeof(uint64_t));
+		if (!cases[i].s)
+			die("out of memory");
+	}
+	/* Warm-up: every case, in turn, before the first round. */
+	for (int i = 0; i < ncase; i++) {
+		arm_watchdog();
+		for (int k = 0; k < WARMUP; k++)
+			sample(&cases[i]);
+	}
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < ncase; i++)
+			idx[i] = i;
+		shuffle(idx, ncase);
+		memcpy(&order[r * ncase], idx, (size_t)ncase * sizeof(int));
+		for (int i = 0; i < ncase; i++) {
+			struct lcase *c = &cases[idx[i]];
+
+			arm_watchdog();
+			for (long k = -BLOCK_WARMUP; k < block; k++) {
+				uint64_t t = sample(c);
+
+				if (k >= 0)
+					c->s[r * block + k] = t;
+			}
+		}
 	}
 	alarm(0);
-	atomic_store(&floor_stop, true);
-	pthread_join(th, NULL);
-	write_samples(argv[2], s, n);
+	snapshot_irqs(argv[4], cases, ncase);
+	for (int i = 0; i < ncase; i++) {
+		if (cases[i].floor)
+			floor_close();
+		save_case(argv[4], "", &cases[i], cases[i].s, n);
+	}
+	write_order(argv[4], rounds, ncase, order, cases);
+	return 0;
+}
+
+/* --- masking: a mask+unmask pair, and unmask to the held interrupt ------- */
+
+static void set_mask(struct lcase *c, bool masked)
+{
+	if (c->d.drv == UIO_MSI) {
+		char buf[32];
+		int len = snprintf(buf, sizeof(buf), "%d %d", c->vec, masked);
+
+		if (pwrite(c->mask_fd, buf, (size_t)len, 0) != len)
+			die("%s mask %s: %s", c->d.bdf, buf, strerror(errno));
+	} else if (c->d.drv == VFIO && c->d.kind == EDU_INTX) {
+		struct vfio_irq_set set = {
+			.argsz = sizeof(set),
+			.flags = VFIO_IRQ_SET_DATA_NONE |
+				 (masked ? VFIO_IRQ_SET_ACTION_MASK : VFIO_IRQ_SET_ACTION_UNMASK),
+			.index = VFIO_PCI_INTX_IRQ_INDEX, .start = 0, .count = 1,
+		};
+
+		if (ioctl(c->d.vfio_dev, VFIO_DEVICE_SET_IRQS, &set))
+			die("VFIO INTx %s: %s", masked ? "mask" : "unmask", strerror(errno));
+	} else {
+		die("masking: uio_msi, or vfio-pci on INTx (the only masking vfio offers)");
+	}
+}
+
+/* Spin for @ns, outside the timed part. */
+static void spin_ns(uint64_t ns)
+{
+	uint64_t end = now_ns() + ns;
+
+	while (now_ns() < end)
+		;
+}
+
+/*
+ * The interrupt raised while masked must be held by the time of the
+ * unmask: the edu raises it with the store itself; the ivshmem doorbell
+ * goes through QEMU's event loop first.
+ */
+#define IVSHMEM_SETTLE_NS	300000u
+
+static void mask_sample(struct lcase *c, uint64_t *pair, uint64_t *deliver)
+{
+	uint64_t t0, t1;
+
+	t0 = now_ns();
+	set_mask(c, true);
+	set_mask(c, false);
+	t1 = now_ns();
+	*pair = t1 - t0;
+
+	set_mask(c, true);
+	fire(&c->d, c->vec);
+	if (c->d.kind == IVSHMEM)
+		spin_ns(IVSHMEM_SETTLE_NS);
+	t0 = now_ns();
+	set_mask(c, false);
+	consume(&c->d, c->fd);
+	t1 = now_ns();
+	*deliver = t1 - t0;
+	service(&c->d);
+}
+
+/*
+ * mask N BLOCK SEED PREFIX CASE...: as pair, with blocking reads; each
+ * sample times a mask+unmask pair with nothing pending
+ * (PREFIX-NAME-pair.txt), then masks, raises the interrupt, and times
+ * the unmask until the held interrupt has been read
+ * (PREFIX-NAME-deliver.txt).
+ */
+static int cmd_mask(int argc, char **argv)
+{
+	long n = parse_long(argv[0], 1, 10000000);
+	long block = parse_long(argv[1], 1, 100000);
+	int ncase = argc - 4, rounds, *order, idx[MAX_CASES];
+	struct lcase cases[MAX_CASES];
+
+	if (ncase < 1 || ncase > MAX_CASES)
+		die("mask: 1 to %d cases", MAX_CASES);
+	if (n % block)
+		die("mask: N (%ld) must be a multiple of BLOCK (%ld)", n, block);
+	rng_state ^= (uint64_t)parse_long(argv[2], 0, LONG_MAX) * 0x9e3779b97f4a7c15ull;
+	rounds = (int)(n / block);
+	order = calloc((size_t)rounds * (size_t)ncase, sizeof(*order));
+	if (!order)
+		die("out of memory");
+	for (int i = 0; i < ncase; i++) {
+		struct lcase *c = &cases[i];
+
+		case_parse(c, argv[4 + i]);
+		if (c->floor || c->d.drv == UIO_GENERIC)
+			die("mask: uio_msi and vfio cases only");
+		case_open(c, false, false);
+		if (c->d.drv == UIO_MSI)
+			c->mask_fd = open_path(O_WRONLY, "/sys/bus/pci/devices/%s/uio_msi/mask",
+					       c->d.bdf);
+		c->s = calloc((size_t)n, sizeof(uint64_t));
+		c->s2 = calloc((size_t)n, sizeof(uint64_t));
+		if (!c->s || !c->s2)
+			die("out of memory");
+	}
+	for (int i = 0; i < ncase; i++) {
+		uint64_t a, b;
+
+		arm_watchdog();
+		for (int k = 0; k < WARMUP / 4; k++)
+			mask_sample(&cases[i], &a, &b);
+	}
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < ncase; i++)
+			idx[i] = i;
+		shuffle(idx, ncase);
+		memcpy(&order[r * ncase], idx, (size_t)ncase * sizeof(int));
+		for (int i = 0; i < ncase; i++) {
+			struct lcase *c = &cases[idx[i]];
+			uint64_t a, b;
+
+			arm_watchdog();
+			for (long k = -BLOCK_WARMUP; k < block; k++) {
+				mask_sample(c, &a, &b);
+				if (k >= 0) {
+					c->s[r * block + k] = a;
+					c->s2[r * block + k] = b;
+				}
+			}
+		}
+	}
+	alarm(0);
+	snapshot_irqs(argv[3], cases, ncase);
+	for (int i = 0; i < ncase; i++) {
+		save_case(argv[3], "-pair", &cases[i], cases[i].s, n);
+		save_case(argv[3], "-deliver", &cases[i], cases[i].s2, n);
+	}
+	write_order(argv[3], rounds, ncase, order, cases);
 	return 0;
 }
 
 /* --- rate: K interrupts in flight, each re-fired when received ---------- */
 
-static struct dev rate_dev;
+/*
+ * Paired too: an ivshmem on uio_msi and one on vfio-pci, both set up
+ * once, take turns in windows of WINDOW_MS (random order per round).
+ */
+struct rate_thr {
+	struct dev *d;
+	int vec;
+	pthread_t th;
+};
+
 static atomic_bool rate_stop;
-static atomic_ullong rate_count[MAX_VECTORS];
+static atomic_ullong rate_n;
 
 static void *rate_thread(void *arg)
 {
-	int vec = (int)(intptr_t)arg;
+	struct rate_thr *t = arg;
 
 	while (!atomic_load(&rate_stop)) {
-		fire(&rate_dev, vec);
-		atomic_fetch_add(&rate_count[vec],
-				 consume(&rate_dev, rate_dev.efd[vec]));
+		fire(t->d, t->vec);
+		atomic_fetch_add(&rate_n, consume(t->d, t->d->efd[t->vec]));
 	}
 	return NULL;
 }
 
-static unsigned long long rate_total(int k)
-{
-	unsigned long long t = 0;
+#define RATE_WARM_NS	50000000u
 
-	for (int v = 0; v < k; v++)
-		t += atomic_load(&rate_count[v]);
-	return t;
-}
-
-static int cmd_rate(char **argv)
+static double rate_window(struct dev *d, int ep, int k, bool threads, uint64_t window_ns)
 {
-	enum driver drv = !strcmp(argv[0], "uio_msi") ? UIO_MSI :
-			  !strcmp(argv[0], "vfio") ? VFIO :
-			  (die("rate: driver uio_msi or vfio"), UIO_MSI);
-	int k = (int)parse_long(argv[3], 1, MAX_VECTORS);
-	bool threads = !strcmp(argv[4], "threads");
-	double secs = (double)parse_long(argv[5], 1, 3600);
-	struct dev *d = &rate_dev;
-	pthread_t th[MAX_VECTORS];
-	unsigned long long c0, c1;
+	static struct rate_thr thr[MAX_VECTORS];
+	unsigned long long c0, c1 = 0;
 	uint64_t t0, t1;
 	int v;
 
-	if (strcmp(argv[1], "ivshmem"))
-		die("rate: ivshmem only");
+	atomic_store(&rate_stop, false);
+	atomic_store(&rate_n, 0);
 	/* A lost interrupt must fail the run, not hang it. */
-	alarm((unsigned int)secs + WAIT_TIMEOUT_MS / 1000 * 3);
-	dev_open(d, drv, IVSHMEM, argv[2], 0, k, !threads);
+	alarm((unsigned int)(window_ns / 1000000000u) + WAIT_TIMEOUT_MS / 1000 * 3);
 	if (threads) {
-		for (v = 0; v < k; v++)
-			if (pthread_create(&th[v], NULL, rate_thread, (void *)(intptr_t)v))
+		for (v = 0; v < k; v++) {
+			thr[v].d = d;
+			thr[v].vec = v;
+			if (pthread_create(&thr[v].th, NULL, rate_thread, &thr[v]))
 				die("pthread_create");
-		usleep(200000);	/* warm-up */
+		}
+		spin_ns(RATE_WARM_NS);
 		t0 = now_ns();
-		c0 = rate_total(k);
-		usleep((useconds_t)(secs * 1e6));
-		c1 = rate_total(k);
+		c0 = atomic_load(&rate_n);
+		usleep((useconds_t)(window_ns / 1000));
+		c1 = atomic_load(&rate_n);
 		t1 = now_ns();
 		atomic_store(&rate_stop, true);
 		/* Each thread has one interrupt in flight: it returns. */
 		for (v = 0; v < k; v++)
-			pthread_join(th[v], NULL);
+			pthread_join(thr[v].th, NULL);
 	} else {
 		struct epoll_event ev[MAX_VECTORS];
-		int ep = epoll_create1(EPOLL_CLOEXEC);
-		uint64_t start = now_ns(), end = 0, warm = start + 200000000u;
+		uint64_t start = now_ns(), end = 0;
+		int left = k;
 
-		if (ep < 0)
-			die("epoll: %s", strerror(errno));
-		for (v = 0; v < k; v++) {
-			struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)v };
-
-			if (epoll_ctl(ep, EPOLL_CTL_ADD, d->efd[v], &e))
-				die("epoll_ctl: %s", strerror(errno));
+		for (v = 0; v < k; v++)
 			fire(d, v);
-		}
 		c0 = 0;
-		t0 = 0;
-		for (;;) {
-			int n = epoll_wait(ep, ev, k, WAIT_TIMEOUT_MS);
+		t0 = t1 = 0;
+		while (left) {
+			int got = epoll_wait(ep, ev, k, WAIT_TIMEOUT_MS);
 			uint64_t t;
 
-			if (n < 0 && errno == EINTR)
+			if (got < 0 && errno == EINTR)
 				continue;
-			if (n <= 0)
+			if (got <= 0)
 				die("no interrupt within %d ms", WAIT_TIMEOUT_MS);
-			for (int i = 0; i < n; i++) {
+			for (int i = 0; i < got; i++) {
 				v = (int)ev[i].data.u32;
-				rate_count[v] += consume(d, d->efd[v]);
-				fire(d, v);
+				rate_n += consume(d, d->efd[v]);
+				if (!t1) {
+					fire(d, v);
+				} else {
+					/* Window over: drain what is in flight. */
+					left--;
+				}
 			}
+			if (t1)
+				continue;
 			t = now_ns();
-			if (!t0 && t >= warm) {
+			if (!t0 && t >= start + RATE_WARM_NS) {
 				t0 = t;
-				c0 = rate_total(k);
-				end = t0 + (uint64_t)(secs * 1e9);
+				c0 = rate_n;
+				end = t0 + window_ns;
+			} else if (t0 && t >= end) {
+				t1 = t;
+				c1 = rate_n;
 			}
-			if (t0 && t >= end)
-				break;
 		}
-		c1 = rate_total(k);
-		t1 = now_ns();
 	}
+	alarm(0);
 	if (c1 <= c0)
 		die("no interrupt counted");
-	printf("interrupts %llu\nseconds %.6f\nrate %.1f\n", c1 - c0,
-	       (double)(t1 - t0) / 1e9, (double)(c1 - c0) * 1e9 / (double)(t1 - t0));
+	return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+}
+
+/*
+ * ratepair K epoll|threads WINDOW_MS ROUNDS SEED UIO_MSI_BDF VFIO_BDF:
+ * prints "round R DRIVER RATE" lines (interrupts per second).
+ */
+static int cmd_ratepair(char **argv)
+{
+	int k = (int)parse_long(argv[0], 1, MAX_VECTORS);
+	bool threads = !strcmp(argv[1], "threads");
+	uint64_t window_ns = (uint64_t)parse_long(argv[2], 10, 600000) * 1000000u;
+	int rounds = (int)parse_long(argv[3], 1, 100000);
+	static struct dev devs[2];
+	const char *names[2] = { "uio_msi", "vfio" };
+	int ep[2] = { -1, -1 };
+
+	if (!threads && strcmp(argv[1], "epoll"))
+		die("ratepair: epoll or threads, not %s", argv[1]);
+	rng_state ^= (uint64_t)parse_long(argv[4], 0, LONG_MAX) * 0x9e3779b97f4a7c15ull;
+	dev_open(&devs[0], UIO_MSI, IVSHMEM, argv[5], 0, k, !threads);
+	dev_open(&devs[1], VFIO, IVSHMEM, argv[6], 0, k, !threads);
+	for (int i = 0; i < 2 && !threads; i++) {
+		ep[i] = epoll_create1(EPOLL_CLOEXEC);
+		if (ep[i] < 0)
+			die("epoll: %s", strerror(errno));
+		for (int v = 0; v < k; v++) {
+			struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)v };
+
+			if (epoll_ctl(ep[i], EPOLL_CTL_ADD, devs[i].efd[v], &e))
+				die("epoll_ctl: %s", strerror(errno));
+		}
+	}
+	for (int r = 0; r < rounds; r++) {
+		int first = (int)(rng() & 1);
+
+		for (int j = 0; j < 2; j++) {
+			int i = j ? 1 - first : first;
+
+			printf("round %d %s %.1f\n", r, names[i],
+			       rate_window(&devs[i], ep[i], k, threads, window_ns));
+		}
+	}
 	return 0;
 }
 
@@ -756,34 +1220,43 @@ static int cmd_scale(int argc, char **argv)
 	return 0;
 }
 
+static unsigned int env_cpu(const char *name, unsigned int dflt)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v)
+		return dflt;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || n >= CPU_SETSIZE)
+		die("%s=%s: not a CPU number", name, v);
+	return (unsigned int)n;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cpu = getenv("UIO_MSI_BENCH_CPU");
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (cpu) {
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(cpu, &end, 10);
-		if (errno || end == cpu || *end || n >= CPU_SETSIZE)
-			die("UIO_MSI_BENCH_CPU=%s: not a CPU number", cpu);
-		bench_cpu = (unsigned int)n;
-	}
+	bench_cpu = env_cpu("UIO_MSI_BENCH_CPU", bench_cpu);
+	writer_cpu = env_cpu("UIO_MSI_BENCH_WRITER_CPU", bench_cpu);
 	pin_cpu(bench_cpu);
 	if (argc == 9 && !strcmp(argv[1], "lat"))
 		return cmd_lat(argv + 2);
-	if (argc == 5 && !strcmp(argv[1], "floor"))
-		return cmd_floor(argv + 2);
-	if (argc == 8 && !strcmp(argv[1], "rate"))
-		return cmd_rate(argv + 2);
+	if (argc >= 8 && !strcmp(argv[1], "pair"))
+		return cmd_pair(argc - 2, argv + 2);
+	if (argc >= 7 && !strcmp(argv[1], "mask"))
+		return cmd_mask(argc - 2, argv + 2);
+	if (argc == 9 && !strcmp(argv[1], "ratepair"))
+		return cmd_ratepair(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "scale"))
 		return cmd_scale(argc - 2, argv + 2);
 	fprintf(stderr,
 		"Usage: bench-client lat DRIVER DEVICE BDF VEC N read|epoll OUTFILE\n"
-		"       bench-client rate DRIVER ivshmem BDF K epoll|threads SECONDS\n"
-		"       bench-client floor N read|epoll OUTFILE\n"
-		"       bench-client scale DRIVER BDF COUNT...\n");
+		"       bench-client pair read|epoll N BLOCK SEED PREFIX CASE...\n"
+		"       bench-client mask N BLOCK SEED PREFIX CASE...\n"
+		"       bench-client ratepair K epoll|threads WINDOW_MS ROUNDS SEED UIO_MSI_BDF VFIO_BDF\n"
+		"       bench-client scale DRIVER BDF COUNT...\n"
+		"CASE: NAME=DRIVER,DEVICE,BDF or NAME=floor\n");
 	return 2;
 }
