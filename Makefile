@@ -13,11 +13,16 @@
 #   make check-reliability  adversarial tests, debug kernel (as root)
 #   make check-matrix    build and guest tests on every Debian kernel (as
 #                        root; MATRIX=bookworm,sid selects suites)
+#   make check-dpdk      DPDK 25.11 with the uio_msi series (contrib/dpdk):
+#                        DPDK's patch checks, build, testpmd and
+#                        l3fwd-power in QEMU on uio_msi and vfio-pci (as
+#                        root; DPDK_SRC=DIR builds a DPDK tree of one's own)
 #   make demo            boot the guest, fire every ivshmem vector, show counts
-#   make bench           interrupt latency, rate and bind cost of uio_msi
-#                        against vfio-pci and uio_pci_generic in one QEMU
-#                        run, the hot path traced in a second (as root);
-#                        report in build/bench/
+#   make bench           interrupt latency, masking, rate and bind cost of
+#                        uio_msi against vfio-pci and uio_pci_generic,
+#                        paired in one QEMU VM, scale and the traced hot
+#                        path in two more (as root; UIO_MSI_VM_ACCEL=auto
+#                        uses KVM where it works); report in build/bench/
 #   make clean
 #
 # install and uninstall take DESTDIR and PREFIX (default /usr/local).  With
@@ -62,8 +67,11 @@ module:
 tool:
 	$(MAKE) -C src/tool O=$(BUILD)/tool
 
+# The guest tests' helpers, and the native reltool they share with the
+# reliability suite.
 helpers:
 	$(MAKE) -C tests/helpers O=$(BUILD)/helpers
+	$(MAKE) -C tests/reliability reltool O=$(BUILD)/reliability
 
 # --- installation -------------------------------------------------------
 
@@ -196,6 +204,12 @@ check-guest: tool helpers
 .PHONY: check-matrix
 check-matrix:
 	tests/matrix/run $(if $(MATRIX),--suites '$(MATRIX)')
+
+# DPDK with the uio_msi series applied, built (cached) and run in QEMU on
+# uio_msi and, for reference, vfio-pci (tests/dpdk/check).
+.PHONY: check-dpdk
+check-dpdk:
+	tests/dpdk/check
 
 # Reliability and security: the adversarial guest suite on Debian's
 # kernel and, with the whole guest suite, on a debug kernel (KASAN,

@@ -162,7 +162,7 @@ snapshot() {
 		"$DEBS/uio-msi_${VERSION}-1_${ARCH}.changes"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	run ! grep -E '^[EW]: ' <<<"$output"
+	run -1 grep -E '^[EW]: ' <<<"$output"
 	# Each override carries its reason.
 	local file
 	for file in "$REPO"/debian/*lintian-overrides; do
@@ -181,16 +181,17 @@ snapshot() {
 	[ "$(dpkg-deb -f "$utils" Recommends)" = uio-msi-dkms ]
 	# The module's sources only: nothing built, dkms.conf with the version.
 	run -0 dpkg-deb -c "$dkms"
-	run ! grep -E '\.(o|ko|cmd)$|compat_config\.h' <<<"$output"
+	run -1 grep -E '\.(o|ko|cmd)$|compat_config\.h' <<<"$output"
 	[ "$(dpkg-deb --fsys-tarfile "$dkms" |
 		tar -xO "./usr/src/uio-msi-$VERSION/dkms.conf" |
 		grep '^PACKAGE_VERSION=')" = "PACKAGE_VERSION=\"$VERSION\"" ]
 }
 
 # No error or warning from apt, dpkg, the maintainer scripts or dkms in
-# $output, even those that do not fail the command.
+# $output, even those that do not fail the command.  Whole words only: a
+# source file such as conftest/cor_error_detected.c is no complaint.
 refute_complaints() {
-	run ! grep -E '^(E|W): |[Ee]rror|[Ww]arning|Deprecated|bad exit status' <<<"$1"
+	run -1 grep -E '^(E|W): |\<[Ee]rrors?\>|\<[Ww]arnings?\>|Deprecated|bad exit status' <<<"$1"
 }
 
 # dpkg -L PACKAGE in the chroot: every path it lists must exist there.

@@ -16,20 +16,22 @@ REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 TOOL="${UIO_MSI_TOOL:-$REPO/build/tool/uio-msi}"
 HELPERS="${UIO_MSI_HELPERS:-$REPO/build/helpers}"
 MAN="$REPO/src/tool/uio-msi.8"
-COMMANDS=(status bind unbind set listen exec)
+COMMANDS=(status bind unbind set listen exec mask unmask)
 
 setup() {
 	[ -x "$TOOL" ] || { echo "no tool at $TOOL: run 'make -C src/tool'"; return 1; }
 	[ -x "$HELPERS/try-write" ] ||
 		{ echo "no helpers in $HELPERS: run 'make -C tests/helpers'"; return 1; }
 	unset UIO_MSI_ROOT
-	FIFO_READER=
+	FIFO_READERS=()
+	FIFO_HOLDS=()
 }
 
 teardown() {
-	if [ -n "$FIFO_READER" ]; then
-		kill "$FIFO_READER" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "${FIFO_READERS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
 }
 
 # --- assertions ---------------------------------------------------------
@@ -64,8 +66,10 @@ usage_error_with() {
 
 # --- fake sysfs/procfs tree ---------------------------------------------
 
-# 0000:00:05.0  bound to uio_msi, msix 8/8, uio0, vectors 0-3,7 listened
-# 0000:00:06.0  bound to uio_msi, mode none, uio1, shares an INTx line
+# 0000:00:05.0  bound to uio_msi, msix 8/8, uio0, vectors 0-3,7 listened,
+#               2,4-6 masked, both notices bound, resize_live 1
+# 0000:00:06.0  bound to uio_msi, mode none, uio1, shares an INTx line,
+#               nothing masked, no notice, resize_live 0
 # 0000:00:04.0  bound to e1000
 # 0000:00:03.0  no driver
 make_fake_tree() {
@@ -89,18 +93,26 @@ make_fake_tree() {
 		ln -s ../../drivers/uio_msi "$pci/devices/$d/driver"
 		ln -s "../../devices/$d" "$pci/drivers/uio_msi/$d"
 		mkdir -p "$pci/devices/$d/uio_msi"
-		touch "$pci/devices/$d/uio_msi/eventfd"
+		touch "$pci/devices/$d/uio_msi/eventfd" \
+			"$pci/devices/$d/uio_msi/error_eventfd" \
+			"$pci/devices/$d/uio_msi/request_eventfd"
 	done
 	d="$pci/devices/0000:00:05.0"
 	mkdir -p "$d/uio/uio0"
 	echo msix > "$d/uio_msi/mode"
 	echo 8 > "$d/uio_msi/irq_count"
 	echo 8 > "$d/uio_msi/irq_max"
+	echo 2,4-6 > "$d/uio_msi/mask"
+	echo error request > "$d/uio_msi/notices"
+	echo 1 > "$d/uio_msi/resize_live"
 	d="$pci/devices/0000:00:06.0"
 	mkdir -p "$d/uio/uio1"
 	echo none > "$d/uio_msi/mode"
 	echo 0 > "$d/uio_msi/irq_count"
 	echo 0 > "$d/uio_msi/irq_max"
+	echo > "$d/uio_msi/mask"
+	echo > "$d/uio_msi/notices"
+	echo 0 > "$d/uio_msi/resize_live"
 	# The last line names 0000:00:05.00, which must not count as 00:05.0.
 	cat > "$ROOT/proc/interrupts" <<'EOF'
            CPU0       CPU1
@@ -119,33 +131,61 @@ EOF
 	DEV5="$pci/devices/0000:00:05.0"
 }
 
-# Turns the eventfd attribute of 0000:00:05.0 into a FIFO whose writes are
-# logged to $EFD_LOG, to check what the tool writes, in which order.
-record_eventfd_writes() {
-	local attr="$DEV5/uio_msi/eventfd"
-	EFD_LOG="$BATS_TEST_TMPDIR/eventfd.log"
-	rm -f "$attr"
-	mkfifo "$attr"
-	# A writer held open keeps the reader from seeing EOF between the
-	# tool's open/write/close cycles.
-	exec {FIFO_HOLD}<>"$attr"
-	cat "$attr" > "$EFD_LOG" 3>&- {FIFO_HOLD}>&- &
-	FIFO_READER=$!
+# record_writes ATTR...: turns each attribute ATTR of 0000:00:05.0 into a
+# FIFO whose writes are logged to $BATS_TEST_TMPDIR/ATTR.log, to check what
+# the tool writes, in which order.
+record_writes() {
+	local name attr hold
+	for name; do
+		attr="$DEV5/uio_msi/$name"
+		rm -f "$attr"
+		mkfifo "$attr"
+		# A writer held open keeps the reader from seeing EOF between
+		# the tool's open/write/close cycles.
+		exec {hold}<>"$attr"
+		FIFO_HOLDS+=("$hold")
+		cat "$attr" > "$BATS_TEST_TMPDIR/$name.log" 3>&- {hold}>&- &
+		FIFO_READERS+=($!)
+	done
 }
 
-# Stops the logging; leaves the writes, one per line, in $EFD_LOG.
-eventfd_writes() {
-	exec {FIFO_HOLD}>&-
-	for _ in $(seq 50); do
-		kill -0 "$FIFO_READER" 2>/dev/null || break
-		sleep 0.1
+# Stops the logging; leaves the writes, one per line, in the logs.  (A
+# reader started later holds the FIFOs of earlier ones: they end in turn.)
+stop_recording() {
+	local hold pid
+	for hold in "${FIFO_HOLDS[@]}"; do
+		exec {hold}>&-
 	done
-	if kill "$FIFO_READER" 2>/dev/null; then
-		fail "the eventfd FIFO still has a writer (a process left running?)"
-		return 1
-	fi
-	wait "$FIFO_READER" || true
-	FIFO_READER=
+	FIFO_HOLDS=()
+	for pid in "${FIFO_READERS[@]}"; do
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill "$pid" 2>/dev/null; then
+			fail "a FIFO still has a writer (a process left running?)"
+			return 1
+		fi
+		wait "$pid" || true
+	done
+	FIFO_READERS=()
+}
+
+# The eventfd attribute of 0000:00:05.0 logged to $EFD_LOG.
+record_eventfd_writes() {
+	EFD_LOG="$BATS_TEST_TMPDIR/eventfd.log"
+	record_writes eventfd
+}
+
+eventfd_writes() {
+	stop_recording
+}
+
+# The writes logged for the eventfd or a notice attribute $1, joined by
+# '|', with each descriptor number as FD ("2 FD|2 -1", "FD|-1").
+writes_of() {
+	sed -e 's/^\([0-9][0-9]*\) [0-9][0-9]*$/\1 FD/' -e 's/^[0-9][0-9]*$/FD/' \
+		"$BATS_TEST_TMPDIR/$1.log" | paste -sd '|'
 }
 
 # --- top level ----------------------------------------------------------
@@ -271,6 +311,27 @@ eventfd_writes() {
 	usage_error_with "vector 0 listed twice" exec 00:05.0 --vectors 0 --vectors 0 true
 }
 
+@test "notice words in vector lists: as strict as vectors, listen and exec only" {
+	usage_error_with "'error' listed twice" listen 00:05.0 error,0,error
+	usage_error_with "'request' listed twice" listen 00:05.0 request 1 request
+	usage_error_with "'request' listed twice" exec 00:05.0 --vectors request --vectors 0,request true
+	usage_error_with "'error,,request': empty element" listen 00:05.0 error,,request
+	usage_error_with "'request,': empty element" listen 00:05.0 request,
+	usage_error_with "'errors' is not a vector number" listen 00:05.0 errors
+	usage_error_with "'Error' is not a vector number" listen 00:05.0 Error
+	usage_error_with "'all' cannot be combined" listen 00:05.0 all,3,error
+	usage_error_with "'all' cannot be combined" listen 00:05.0 error,1 all
+	usage_error_with "'all' listed twice" listen 00:05.0 all,error all
+	usage_error_with "'error' is a notice, not a vector" mask 00:05.0 1,error
+	usage_error_with "'request' is a notice, not a vector" unmask 00:05.0 all,request
+	usage_error_with "missing vector list" mask 00:05.0
+	usage_error_with "missing PCI address" unmask
+	usage_error_with "vector 1 listed twice" mask 00:05.0 1 0-1
+	usage_error_with "'all' cannot be combined" unmask 00:05.0 all 2
+	usage_error_with "unknown option '--bogus'" mask 00:05.0 1 --bogus
+	usage_error_with "invalid PCI address 'x'" mask x 1
+}
+
 @test "bad --count and --timeout: exit 2" {
 	local bad
 	for bad in 0 -1 abc 1.5 "" 99999999999999999999999; do
@@ -306,7 +367,7 @@ make_fake_tree_unloaded() {
 	make_fake_tree_unloaded
 	run --separate-stderr "$TOOL" status
 	assert_status 0
-	[ "$output" = "DEVICE  ID  UIO  MODE  VECTORS  LISTENED  IRQS" ] ||
+	[ "$output" = "DEVICE  ID  UIO  MODE  VECTORS  LISTENED  IRQS  MASKED  SR-IOV" ] ||
 		fail "expected only the table header"
 	assert_stderr_has "the uio_msi driver is not loaded"
 	run --separate-stderr "$TOOL" status --json
@@ -391,12 +452,22 @@ make_fake_tree_unloaded() {
 	[ -z "$stderr" ] || fail "groff warnings"
 }
 
+@test "exec's --help and the man page name the same UIO_MSI_ variables for CMD" {
+	local from_help from_man
+	from_help="$("$TOOL" exec --help | grep -oE '^  UIO_MSI_[A-Z_]+' | xargs -n1 | sort | xargs)"
+	from_man="$(sed -n '/^\.SH ENVIRONMENT/,/^\.B uio\\-msi$/p' "$MAN" |
+		sed -n 's/^\.B \(UIO_MSI_[A-Z_]*\)$/\1/p' | sort | xargs)"
+	local expected="UIO_MSI_BDF UIO_MSI_ERROR_FD UIO_MSI_REQUEST_FD UIO_MSI_UIO UIO_MSI_VECTOR_FDS"
+	[ "$from_help" = "$expected" ] || fail "--help: $from_help"
+	[ "$from_man" = "$expected" ] || fail "man page: $from_man"
+}
+
 # --- builds -------------------------------------------------------------
 
 @test "tool and helpers build without warnings (gcc and clang)" {
 	local cc
 	for cc in gcc clang; do
-		command -v "$cc" >/dev/null || continue
+		command -v "$cc" >/dev/null || fail "$cc is not installed (tests/host/install-deps)"
 		run --separate-stderr make -C "$REPO/src/tool" CC="$cc" \
 			O="$BATS_TEST_TMPDIR/tool-$cc"
 		assert_status 0 || fail "tool build with $cc"
@@ -431,9 +502,9 @@ make_fake_tree_unloaded() {
 	run --separate-stderr "$TOOL" status
 	assert_status 0
 	local expected
-	expected="DEVICE        ID         UIO   MODE  VECTORS  LISTENED  IRQS
-0000:00:05.0  1af4:1110  uio0  msix  8/8      0-3,7     130
-0000:00:06.0  1af4:1110  uio1  none  0/0      0         12"
+	expected="DEVICE        ID         UIO   MODE  VECTORS  LISTENED  IRQS  MASKED  SR-IOV
+0000:00:05.0  1af4:1110  uio0  msix  8/8      0-3,7     130   2,4-6   -
+0000:00:06.0  1af4:1110  uio1  none  0/0      0         12    -       -"
 	[ "$output" = "$expected" ] || fail "table differs from:" "$expected"
 	[ -z "$stderr" ] || fail "unexpected stderr"
 }
@@ -445,7 +516,7 @@ make_fake_tree_unloaded() {
 	local canon
 	canon="$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" ||
 		fail "not valid JSON"
-	local expected='[{"bdf": "0000:00:05.0", "device": "1110", "driver": "uio_msi", "interrupts": 130, "irq_count": 8, "irq_max": 8, "listened": [0, 1, 2, 3, 7], "mode": "msix", "uio": "uio0", "vendor": "1af4"}, {"bdf": "0000:00:06.0", "device": "1110", "driver": "uio_msi", "interrupts": 12, "irq_count": 0, "irq_max": 0, "listened": [0], "mode": "none", "uio": "uio1", "vendor": "1af4"}]'
+	local expected='[{"bdf": "0000:00:05.0", "device": "1110", "driver": "uio_msi", "interrupts": 130, "irq_count": 8, "irq_max": 8, "listened": [0, 1, 2, 3, 7], "masked": [2, 4, 5, 6], "mode": "msix", "notices": ["error", "request"], "physfn": null, "resize_live": true, "sriov_numvfs": null, "sriov_totalvfs": null, "uio": "uio0", "vendor": "1af4"}, {"bdf": "0000:00:06.0", "device": "1110", "driver": "uio_msi", "interrupts": 12, "irq_count": 0, "irq_max": 0, "listened": [0], "masked": [], "mode": "none", "notices": [], "physfn": null, "resize_live": false, "sriov_numvfs": null, "sriov_totalvfs": null, "uio": "uio1", "vendor": "1af4"}]'
 	[ "$canon" = "$expected" ] || fail "got $canon"
 }
 
@@ -466,7 +537,7 @@ make_fake_tree_unloaded() {
 	run --separate-stderr "$TOOL" status 00:05.0
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ] || fail "expected header + 1 row"
-	assert_stdout_has "0000:00:05.0  1af4:1110  uio0  msix  8/8      0-3,7     130"
+	assert_stdout_has "0000:00:05.0  1af4:1110  uio0  msix  8/8      0-3,7     130   2,4-6   -"
 
 	run --separate-stderr "$TOOL" status 0000:00:04.0
 	assert_status 0
@@ -485,6 +556,58 @@ make_fake_tree_unloaded() {
 	assert_stderr_has "uio-msi: no PCI device 0000:00:09.0"
 }
 
+# 0000:01:00.0  an SR-IOV PF bound to uio_msi, 2 of 7 VFs enabled
+# 0000:01:10.0  its first VF, bound to uio_msi, msix 3/3
+# 0000:01:10.2  its second VF, no driver
+add_fake_sriov() {
+	local pci="$ROOT/sys/bus/pci" d
+	for d in 0000:01:00.0 0000:01:10.0 0000:01:10.2; do
+		mkdir -p "$pci/devices/$d/uio_msi"
+		echo 0x8086 > "$pci/devices/$d/vendor"
+		echo 0x10ca > "$pci/devices/$d/device"
+		touch "$pci/devices/$d/driver_override"
+	done
+	echo 0x10c9 > "$pci/devices/0000:01:00.0/device"
+	echo 2 > "$pci/devices/0000:01:00.0/sriov_numvfs"
+	echo 7 > "$pci/devices/0000:01:00.0/sriov_totalvfs"
+	for d in 0000:01:00.0 0000:01:10.0; do
+		ln -s ../../drivers/uio_msi "$pci/devices/$d/driver"
+		ln -s "../../devices/$d" "$pci/drivers/uio_msi/$d"
+		echo msix > "$pci/devices/$d/uio_msi/mode"
+		echo 3 > "$pci/devices/$d/uio_msi/irq_count"
+		echo 3 > "$pci/devices/$d/uio_msi/irq_max"
+		echo > "$pci/devices/$d/uio_msi/mask"
+	done
+	echo 1 > "$pci/devices/0000:01:10.0/uio_msi/mask"
+	echo 10 > "$pci/devices/0000:01:00.0/uio_msi/irq_count"
+	echo 10 > "$pci/devices/0000:01:00.0/uio_msi/irq_max"
+	mkdir -p "$pci/devices/0000:01:00.0/uio/uio2" "$pci/devices/0000:01:10.0/uio/uio3"
+	ln -s ../0000:01:00.0 "$pci/devices/0000:01:10.0/physfn"
+	ln -s ../0000:01:00.0 "$pci/devices/0000:01:10.2/physfn"
+	ln -s ../0000:01:10.0 "$pci/devices/0000:01:00.0/virtfn0"
+	ln -s ../0000:01:10.2 "$pci/devices/0000:01:00.0/virtfn1"
+}
+
+@test "status: SR-IOV column names a VF's PF and a PF's VFs" {
+	make_fake_tree
+	add_fake_sriov
+	run --separate-stderr "$TOOL" status
+	assert_status 0
+	local expected
+	expected="DEVICE        ID         UIO   MODE  VECTORS  LISTENED  IRQS  MASKED  SR-IOV
+0000:00:05.0  1af4:1110  uio0  msix  8/8      0-3,7     130   2,4-6   -
+0000:00:06.0  1af4:1110  uio1  none  0/0      0         12    -       -
+0000:01:00.0  8086:10c9  uio2  msix  10/10    -         0     -       PF: 2/7 VFs
+0000:01:10.0  8086:10ca  uio3  msix  3/3      -         0     1       VF of 0000:01:00.0"
+	[ "$output" = "$expected" ] || fail "table differs from:" "$expected"
+	run --separate-stderr "$TOOL" status --json 01:10.2
+	assert_status 0
+	assert_stdout_has '"physfn": "0000:01:00.0", "sriov_numvfs": null, "sriov_totalvfs": null'
+	run --separate-stderr "$TOOL" status --json 01:00.0
+	assert_status 0
+	assert_stdout_has '"physfn": null, "sriov_numvfs": 2, "sriov_totalvfs": 7'
+}
+
 @test "status: upper-case address is normalized" {
 	make_fake_tree
 	run --separate-stderr "$TOOL" status 0000:00:05.0
@@ -495,6 +618,50 @@ make_fake_tree_unloaded() {
 	assert_status 0
 	assert_stdout_has "0000:00:0a.0"
 	[ "$output" != "$lower" ] || fail "output should name the renamed device"
+}
+
+@test "status: MASKED column; --json masked, notices, resize_live, null when unreadable" {
+	make_fake_tree
+	# A mask list longer than one read() of a page: every even vector.
+	seq -s, 0 2 2046 > "$DEV5/uio_msi/mask"
+	run --separate-stderr "$TOOL" status 00:05.0
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | awk 'NR == 2 { print $8 }')" = "$(seq -s, 0 2 2046)" ] ||
+		fail "MASKED column wrong"
+	run --separate-stderr "$TOOL" status --json 00:05.0
+	assert_status 0
+	local fields
+	fields="$(printf '%s' "$output" | python3 -c 'import json, sys
+d = json.load(sys.stdin)[0]
+print(d["masked"] == list(range(0, 2048, 2)), d["notices"], d["resize_live"])')" ||
+		fail "not valid JSON"
+	[ "$fields" = "True ['error', 'request'] True" ] || fail "got $fields"
+
+	# One notice; a module without these attributes: '?' and null.
+	echo request > "$DEV5/uio_msi/notices"
+	rm "$ROOT/sys/bus/pci/devices/0000:00:06.0/uio_msi/"{mask,notices,resize_live}
+	run --separate-stderr "$TOOL" status
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | awk 'NR == 3 { print $1, $8 }')" = "0000:00:06.0 ?" ] ||
+		fail "unreadable mask is not '?'"
+	run --separate-stderr "$TOOL" status --json
+	assert_status 0
+	fields="$(printf '%s' "$output" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d[0]["notices"], [d[1][k] for k in ("masked", "notices", "resize_live")])')" ||
+		fail "not valid JSON"
+	[ "$fields" = "['request'] [None, None, None]" ] || fail "got $fields"
+	# Garbage is not passed on as a value.
+	echo 2 > "$DEV5/uio_msi/resize_live"
+	echo 1,x > "$DEV5/uio_msi/mask"
+	run --separate-stderr "$TOOL" status --json 00:05.0
+	fields="$(printf '%s' "$output" | python3 -c 'import json, sys
+d = json.load(sys.stdin)[0]
+print(d["masked"], d["resize_live"])')" || fail "not valid JSON"
+	[ "$fields" = "None None" ] || fail "got $fields"
+	# An unbound device has none of them.
+	run --separate-stderr "$TOOL" status --json 00:04.0
+	assert_stdout_has '"masked": null, "notices": null, "resize_live": null'
 }
 
 # --- fake tree: bind, unbind, set -------------------------------------------
@@ -517,14 +684,25 @@ make_fake_tree_unloaded() {
 @test "bind: sysfs write sequence, and undo when the probe does not bind" {
 	make_fake_tree
 	local dev="$ROOT/sys/bus/pci/devices/0000:00:04.0"
-	run --separate-stderr "$TOOL" bind 00:04.0
+	local trace="$BATS_TEST_TMPDIR/strace"
+	# Both probes write the same text to the fake drivers_probe: count
+	# the writes themselves.
+	run --separate-stderr strace -o "$trace" -e trace=openat,write -e signal=none \
+		"$TOOL" bind 00:04.0
 	# The fake driver link never changes, so the probe "fails".
 	assert_status 1
 	assert_stderr_has "0000:00:04.0: uio_msi did not bind it (now bound to e1000); see dmesg"
 	[ "$(cat "$ROOT/sys/bus/pci/drivers/e1000/unbind")" = "0000:00:04.0" ] ||
 		fail "old driver not unbound"
-	[ "$(cat "$ROOT/sys/bus/pci/drivers_probe")" = "0000:00:04.0" ] ||
-		fail "no probe requested"
+	# One probe for uio_msi, then one that gives the device back.
+	local probes
+	probes=$(awk '/drivers_probe", O_WRONLY/ { fd = $NF; next }
+		fd != "" && index($0, "write(" fd ", \"0000:00:04.0\", 12)") == 1 && $NF == 12 {
+			n++
+			fd = ""
+		}
+		END { print n + 0 }' "$trace")
+	[ "$probes" -eq 2 ] || fail "$probes probe writes: $(grep drivers_probe -A1 "$trace")"
 	# "uio_msi\n" then "\n" over it (no O_TRUNC in sysfs writes).
 	[ "$(head -c 1 "$dev/driver_override" | od -An -tx1 | xargs)" = "0a" ] ||
 		fail "driver_override not cleared"
@@ -570,6 +748,26 @@ make_fake_tree_unloaded() {
 	run --separate-stderr "$TOOL" set 00:04.0 mode msi
 	assert_status 1
 	assert_stderr_has "uio-msi: 0000:00:04.0 is not bound to uio_msi (driver: e1000); run 'uio-msi bind 0000:00:04.0' first"
+}
+
+@test "set irq-count: EBUSY names the vectors that must be free where resize_live is 1" {
+	make_fake_tree
+	local attr="$DEV5/uio_msi/irq_count"
+	run --separate-stderr strace -o /dev/null -P "$attr" -e trace=write \
+		-e inject=write:error=EBUSY "$TOOL" set 00:05.0 irq-count 2
+	assert_status 1
+	assert_stderr_has "uio-msi: vectors from 2 up are in use: unbind their eventfds first"
+	echo 0 > "$DEV5/uio_msi/resize_live"
+	run --separate-stderr strace -o /dev/null -P "$attr" -e trace=write \
+		-e inject=write:error=EBUSY "$TOOL" set 00:05.0 irq-count 2
+	assert_status 1
+	assert_stderr_has "uio-msi: vectors are in use: unbind all eventfds and close /dev/uio0 first"
+	# A mode change needs every vector free, whatever resize_live says.
+	echo 1 > "$DEV5/uio_msi/resize_live"
+	run --separate-stderr strace -o /dev/null -P "$DEV5/uio_msi/mode" -e trace=write \
+		-e inject=write:error=EBUSY "$TOOL" set 00:05.0 mode msi
+	assert_status 1
+	assert_stderr_has "uio-msi: vectors are in use: unbind all eventfds and close /dev/uio0 first"
 }
 
 # --- fake tree: listen, exec ----------------------------------------------
@@ -642,7 +840,7 @@ EOF
 	make_fake_tree
 	record_eventfd_writes
 	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
-	"$TOOL" listen 00:05.0 0 1 --count 4 --timeout 10 > "$out" 2> "$err" 3>&- &
+	"$TOOL" listen 00:05.0 0 1 --count 4 --timeout 60 > "$out" 2> "$err" 3>&- &
 	local pid=$!
 	for _ in $(seq 100); do
 		grep -q "listening on" "$err" && break
@@ -752,6 +950,268 @@ EOF
 	status=0
 	wait "$pid" || status=$?
 	assert_status 42
+}
+
+@test "listen: error and request bind their notices, announced, unbound on exit" {
+	make_fake_tree
+	record_writes eventfd error_eventfd request_eventfd
+	run --separate-stderr "$TOOL" listen 00:05.0 request,1 error --timeout 0.2
+	assert_status 0
+	assert_stderr_has "uio-msi: listening on 0000:00:05.0 vectors 1 and notices request,error"
+	# Notices alone, also on a device without vectors.
+	run --separate-stderr "$TOOL" listen 00:05.0 error --timeout 0.1
+	assert_status 0
+	assert_stderr_has "uio-msi: listening on 0000:00:05.0 notices error"
+	stop_recording
+	[ "$(writes_of eventfd)" = "1 FD|1 -1" ] || fail "eventfd: $(writes_of eventfd)"
+	[ "$(writes_of request_eventfd)" = "FD|-1" ] || fail "request: $(writes_of request_eventfd)"
+	[ "$(writes_of error_eventfd)" = "FD|-1|FD|-1" ] || fail "error: $(writes_of error_eventfd)"
+	run --separate-stderr "$TOOL" listen 00:06.0 request --timeout 0.1
+	assert_status 0
+	assert_stderr_has "listening on 0000:00:06.0 notices request"
+	# 'all' still asks for vectors.
+	run --separate-stderr "$TOOL" listen 00:06.0 all,request --timeout 0.1
+	assert_status 1
+	assert_stderr_has "0000:00:06.0 has no vectors allocated (mode none)"
+}
+
+@test "listen: a notice that cannot be bound: exit 1, the rest unbound" {
+	make_fake_tree
+	record_writes eventfd
+	rm "$DEV5/uio_msi/request_eventfd"
+	run --separate-stderr "$TOOL" listen 00:05.0 0,request --timeout 0.1
+	assert_status 1
+	assert_stderr_has "uio-msi: 0000:00:05.0: the loaded uio_msi module has no request_eventfd attribute"
+	stop_recording
+	[ "$(writes_of eventfd)" = "0 FD|0 -1" ] || fail "eventfd: $(writes_of eventfd)"
+}
+
+# wait_logged LOG PATTERN: until the FIFO log $BATS_TEST_TMPDIR/LOG.log has
+# a line matching PATTERN (the reader may lag behind the tool).
+wait_logged() {
+	for _ in $(seq 200); do
+		grep -q "$2" "$BATS_TEST_TMPDIR/$1.log" && return 0
+		sleep 0.05
+	done
+	fail "$1: no write matching $2: $(cat "$BATS_TEST_TMPDIR/$1.log")"
+}
+
+# wait_output FILE TEXT: until FILE has the line TEXT.
+wait_output() {
+	for _ in $(seq 200); do
+		grep -qxF "$2" "$1" && return 0
+		sleep 0.05
+	done
+	fail "no line '$2' in $1: $(cat "$1")"
+}
+
+@test "listen: 'error count C' lines; --count counts vector interrupts only" {
+	make_fake_tree
+	record_writes eventfd error_eventfd
+	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+	"$TOOL" listen 00:05.0 0,error --count 2 --timeout 20 > "$out" 2> "$err" 3>&- &
+	local pid=$!
+	wait_logged eventfd '^0 [0-9]'
+	wait_logged error_eventfd '^[0-9]'
+	local vec_fd err_fd
+	vec_fd="$(sed -n 's/^0 \([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/eventfd.log")"
+	err_fd="$(head -n 1 "$BATS_TEST_TMPDIR/error_eventfd.log")"
+	signal_eventfd "$pid" "$err_fd" 3
+	wait_output "$out" "error count 3"
+	signal_eventfd "$pid" "$err_fd" 1
+	wait_output "$out" "error count 4"
+	signal_eventfd "$pid" "$vec_fd" 1
+	wait_output "$out" "vec 0 count 1"
+	kill -0 "$pid" || fail "listen ended before --count 2 vector interrupts"
+	signal_eventfd "$pid" "$vec_fd" 1
+	status=0
+	wait "$pid" || status=$?
+	assert_status 0
+	output="$(cat "$out")"
+	[ "$output" = $'error count 3\nerror count 4\nvec 0 count 1\nvec 0 count 2' ] ||
+		fail "wrong lines"
+	grep -q "uio-msi: received 2 interrupts" "$err" || fail "wrong summary: $(cat "$err")"
+	stop_recording
+	[ "$(writes_of error_eventfd)" = "FD|-1" ] || fail "error: $(writes_of error_eventfd)"
+}
+
+@test "listen: a request is printed, then listen lets go without writes and exits 0" {
+	make_fake_tree
+	record_writes eventfd request_eventfd error_eventfd
+	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+	# Were the request not the end, --count would make that exit 3.
+	"$TOOL" listen 00:05.0 0-1,request,error --count 100 --timeout 20 \
+		> "$out" 2> "$err" 3>&- &
+	local pid=$!
+	wait_logged request_eventfd '^[0-9]'
+	wait_logged error_eventfd '^[0-9]'
+	signal_eventfd "$pid" "$(head -n 1 "$BATS_TEST_TMPDIR/request_eventfd.log")" 1
+	status=0
+	wait "$pid" || status=$?
+	assert_status 0
+	[ "$(cat "$out")" = "request count 1" ] || fail "stdout: $(cat "$out")"
+	grep -qF "uio-msi: 0000:00:05.0: the device is being taken away (request): released it" "$err" ||
+		fail "stderr: $(cat "$err")"
+	grep -qF "uio-msi: received 0 interrupts" "$err" || fail "stderr: $(cat "$err")"
+	[ "$(grep -c . "$err")" -eq 3 ] || fail "more on stderr: $(cat "$err")"
+	# The attributes are gone by then: nothing is unbound by writing.
+	stop_recording
+	[ "$(writes_of eventfd)" = "0 FD|1 FD" ] || fail "eventfd: $(writes_of eventfd)"
+	[ "$(writes_of request_eventfd)" = "FD" ] || fail "request: $(writes_of request_eventfd)"
+	[ "$(writes_of error_eventfd)" = "FD" ] || fail "error: $(writes_of error_eventfd)"
+}
+
+@test "exec: notice fds after the vector fds in list order, UIO_MSI_ERROR_FD and _REQUEST_FD" {
+	make_fake_tree
+	record_writes eventfd error_eventfd request_eventfd
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	UIO_MSI_ERROR_FD=stale run --separate-stderr "$TOOL" exec 00:05.0 \
+		--vectors request,5 --vectors error,2 -- sh -c '
+		echo "$UIO_MSI_VECTOR_FDS $UIO_MSI_REQUEST_FD $UIO_MSI_ERROR_FD"
+		readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/5 /proc/$$/fd/6
+		[ ! -e /proc/$$/fd/7 ] || echo "fd 7 open"
+		exit 4'
+	assert_status 4
+	[ "$output" = "5:3,2:4 5 6"$'\n'"$(printf 'anon_inode:[eventfd]\n%.0s' 1 2 3 4 | head -c -1)" ] ||
+		fail "wrong child view"
+	# Without notices, the variables are unset even if inherited.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	UIO_MSI_ERROR_FD=stale UIO_MSI_REQUEST_FD=stale run --separate-stderr "$TOOL" exec 00:05.0 \
+		--vectors 0 -- sh -c 'echo "${UIO_MSI_ERROR_FD-unset} ${UIO_MSI_REQUEST_FD-unset}"'
+	assert_status 0
+	[ "$output" = "unset unset" ] || fail "variables not unset"
+	# Notices alone: no vector fds.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run --separate-stderr "$TOOL" exec 00:05.0 --vectors error -- sh -c \
+		'echo "[$UIO_MSI_VECTOR_FDS] $UIO_MSI_ERROR_FD ${UIO_MSI_REQUEST_FD-unset}"'
+	assert_status 0
+	[ "$output" = "[] 3 unset" ] || fail "notices alone"
+	stop_recording
+	[ "$(writes_of eventfd)" = "5 FD|2 FD|5 -1|2 -1|0 FD|0 -1" ] || fail "eventfd: $(writes_of eventfd)"
+	[ "$(writes_of error_eventfd)" = "FD|-1|FD|-1" ] || fail "error: $(writes_of error_eventfd)"
+	[ "$(writes_of request_eventfd)" = "FD|-1" ] || fail "request: $(writes_of request_eventfd)"
+}
+
+@test "exec: the error fd of CMD is the bound eventfd" {
+	make_fake_tree
+	"$TOOL" exec 00:05.0 --vectors 0 -- grep -q eventfd-id /proc/self/fdinfo/3 ||
+		fail "this kernel shows no eventfd-id in fdinfo (Linux < 6.8)"
+	record_writes error_eventfd
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run --separate-stderr "$TOOL" exec 00:05.0 --vectors error -- sh -c '
+		until grep -q . "$1" 2>/dev/null; do sleep 0.05; done
+		mine=$(grep eventfd-id "/proc/$$/fdinfo/$UIO_MSI_ERROR_FD")
+		bound=$(grep eventfd-id "/proc/$PPID/fdinfo/$(head -n 1 "$1")")
+		[ -n "$mine" ] && [ "$mine" = "$bound" ] && echo ok' sh "$BATS_TEST_TMPDIR/error_eventfd.log"
+	assert_status 0
+	[ "$output" = ok ] || fail "not the bound eventfd"
+	stop_recording
+}
+
+@test "exec: a request reaches CMD; uio-msi lets go of its eventfds and writes nothing more" {
+	make_fake_tree
+	record_writes eventfd request_eventfd
+	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+	# CMD waits for the request, then for its parent to hold no eventfd.
+	"$TOOL" exec 00:05.0 --vectors 3,request -- python3 -c '
+import os, sys, time
+value = int.from_bytes(os.read(int(os.environ["UIO_MSI_REQUEST_FD"]), 8), sys.byteorder)
+print("request", value, flush=True)
+def parent_eventfds():
+    d = "/proc/%d/fd" % os.getppid()
+    return [f for f in os.listdir(d) if os.readlink(os.path.join(d, f)) == "anon_inode:[eventfd]"]
+for _ in range(200):
+    if not parent_eventfds():
+        break
+    time.sleep(0.05)
+print("parent eventfds", len(parent_eventfds()), flush=True)
+sys.exit(5)' > "$out" 2> "$err" 3>&- &
+	local pid=$!
+	wait_logged request_eventfd '^[0-9]'
+	wait_logged eventfd '^3 [0-9]'
+	signal_eventfd "$pid" "$(head -n 1 "$BATS_TEST_TMPDIR/request_eventfd.log")" 2
+	status=0
+	wait "$pid" || status=$?
+	assert_status 5
+	[ "$(cat "$out")" = $'request 2\nparent eventfds 0' ] || fail "CMD saw: $(cat "$out")"
+	grep -q "uio-msi: 0000:00:05.0: the device is being taken away (request): passed on to python3" "$err" ||
+		fail "stderr: $(cat "$err")"
+	stop_recording
+	[ "$(writes_of eventfd)" = "3 FD" ] || fail "eventfd: $(writes_of eventfd)"
+	[ "$(writes_of request_eventfd)" = "FD" ] || fail "request: $(writes_of request_eventfd)"
+}
+
+# --- fake tree: mask, unmask ------------------------------------------------
+
+@test "mask, unmask: one write per vector in list order, nothing printed" {
+	make_fake_tree
+	record_writes mask
+	run --separate-stderr "$TOOL" mask 00:05.0 6,1-2 4
+	assert_status 0
+	[ -z "$output$stderr" ] || fail "unexpected output"
+	run --separate-stderr "$TOOL" unmask 0000:00:05.0 all
+	assert_status 0
+	run --separate-stderr "$TOOL" mask 00:05.0 7
+	assert_status 0
+	stop_recording
+	[ "$(paste -sd '|' "$BATS_TEST_TMPDIR/mask.log")" = "6 1|1 1|2 1|4 1|0 0|1 0|2 0|3 0|4 0|5 0|6 0|7 0|7 1" ] ||
+		fail "mask writes: $(paste -sd '|' "$BATS_TEST_TMPDIR/mask.log")"
+}
+
+@test "mask, unmask: out of range, no vectors, not bound: exit 1, nothing written" {
+	make_fake_tree
+	record_writes mask
+	run --separate-stderr "$TOOL" mask 00:05.0 0 8
+	assert_status 1
+	assert_stderr_has "uio-msi: vector 8 out of range: device has 8 vectors"
+	run --separate-stderr "$TOOL" unmask 00:06.0 all
+	assert_status 1
+	assert_stderr_has "0000:00:06.0 has no vectors allocated (mode none)"
+	run --separate-stderr "$TOOL" mask 00:04.0 0
+	assert_status 1
+	assert_stderr_has "uio-msi: 0000:00:04.0 is not bound to uio_msi (driver: e1000)"
+	run --separate-stderr "$TOOL" unmask 00:09.0 0
+	assert_status 1
+	assert_stderr_has "uio-msi: no PCI device 0000:00:09.0"
+	stop_recording
+	[ ! -s "$BATS_TEST_TMPDIR/mask.log" ] || fail "written: $(cat "$BATS_TEST_TMPDIR/mask.log")"
+	rm "$DEV5/uio_msi/mask"
+	run --separate-stderr "$TOOL" mask 00:05.0 0
+	assert_status 1
+	assert_stderr_has "uio-msi: 0000:00:05.0: the loaded uio_msi module has no mask attribute"
+}
+
+# mask_fails ERRNO N ARGS...: runs the tool with the N-th write to the mask
+# attribute failing with ERRNO (strace fault injection).
+mask_fails() {
+	local errno=$1 when=$2
+	shift 2
+	run --separate-stderr strace -o /dev/null -P "$DEV5/uio_msi/mask" -e trace=write \
+		-e inject=write:error="$errno":when="$when" "$TOOL" "$@"
+}
+
+@test "mask, unmask: the kernel's errno in words, and which vectors were changed" {
+	make_fake_tree
+	mask_fails EPERM 1 mask 00:05.0 2-4
+	assert_status 1
+	assert_stderr_has "uio-msi: permission denied: writing uio_msi attributes needs CAP_SYS_RAWIO"
+	assert_stderr_has "uio-msi: no vector was masked"
+	mask_fails ERANGE 3 mask 00:05.0 1,5,2-3
+	assert_status 1
+	assert_stderr_has "uio-msi: vector 2 out of range: device has 8 vectors"
+	assert_stderr_has "uio-msi: vectors 1,5 were masked, vectors 2-3 were not"
+	mask_fails EINVAL 2 unmask 00:05.0 0-1
+	assert_status 1
+	assert_stderr_has "uio-msi: unmasking vector 1: rejected by the kernel as invalid (EINVAL)"
+	assert_stderr_has "uio-msi: vector 0 was unmasked, vector 1 was not"
+	mask_fails ENODEV 1 unmask 00:05.0 all
+	assert_status 1
+	assert_stderr_has "uio-msi: unmasking vector 0: the driver has shut the device down"
+	assert_stderr_has "uio-msi: no vector was unmasked"
+	mask_fails EIO 8 mask 00:05.0 all
+	assert_status 1
+	assert_stderr_has "uio-msi: masking vector 7: Input/output error"
+	assert_stderr_has "uio-msi: vectors 0-6 were masked, vector 7 was not"
 }
 
 # --- helpers ------------------------------------------------------------
@@ -905,4 +1365,34 @@ EOF
 	assert_status 0
 	[ $((SECONDS - start)) -lt 5 ] || fail "took too long"
 	grep -q '^ 28:          1 ' "$ROOT/proc/interrupts" || fail "returned before the count grew"
+}
+
+@test "igbvf-fire: usage errors exit 2" {
+	for args in "" "01:10.0" "bad 0:1" "01:10.0 3:1" "01:10.0 0" "01:10.0 :1" \
+		"01:10.0 0:" "01:10.0 a:1" "01:10.0 0:1 --interval-ms" "01:10.0 0:1 --bogus"; do
+		# shellcheck disable=SC2086 # word splitting wanted
+		run --separate-stderr "$HELPERS/igbvf-fire" $args
+		assert_status 2 || fail "for: igbvf-fire $args"
+		assert_stderr_has "Usage: igbvf-fire" || fail "for: igbvf-fire $args"
+	done
+}
+
+@test "igbvf-fire: PF GPIE in MSI-X mode, VF EIAC, EIMS and EICS for the vector" {
+	make_fake_tree
+	add_fake_sriov
+	local pf="$ROOT/sys/bus/pci/devices/0000:01:00.0" vf="$ROOT/sys/bus/pci/devices/0000:01:10.0"
+	head -c 8192 /dev/zero > "$pf/resource0"
+	printf '\x01\x00\x00\x00' | dd of="$pf/resource0" bs=1 seek=$((0x1514)) conv=notrunc 2>/dev/null
+	head -c 8192 /dev/zero > "$vf/resource0"
+	# No IRQ line for the VF's vectors: paced by --interval-ms.
+	run --separate-stderr "$HELPERS/igbvf-fire" 01:10.0 1:2 2:1 --interval-ms 1
+	assert_status 0
+	[ "$(od -An -tx4 -j$((0x1514)) -N4 "$pf/resource0" | xargs)" = 00000011 ] || fail "GPIE"
+	[ "$(od -An -tx4 -j$((0x152c)) -N4 "$vf/resource0" | xargs)" = 00000006 ] || fail "EIAC"
+	[ "$(od -An -tx4 -j$((0x1524)) -N4 "$vf/resource0" | xargs)" = 00000004 ] || fail "EIMS"
+	[ "$(od -An -tx4 -j$((0x1520)) -N4 "$vf/resource0" | xargs)" = 00000004 ] || fail "EICS"
+	# The PF itself is no VF.
+	run --separate-stderr "$HELPERS/igbvf-fire" 01:00.0 0:1
+	assert_status 1
+	assert_stderr_has "not an SR-IOV VF"
 }
