@@ -120,6 +120,40 @@ patterns() {
 	[ -z "$output" ]
 }
 
+@test "kernel-log gate: kernel-log-check finds the sample reports and passes the clean log" {
+	run -1 "$REPO/tests/vm/kernel-log-check" "$BATS_TEST_DIRNAME/data/kernel-log-bad.txt"
+	[ "${#lines[@]}" -eq "$(wc -l <"$BATS_TEST_DIRNAME/data/kernel-log-bad.txt")" ]
+	run -0 "$REPO/tests/vm/kernel-log-check" "$BATS_TEST_DIRNAME/data/kernel-log-clean.txt"
+	[ -z "$output" ]
+	run -2 "$REPO/tests/vm/kernel-log-check" "$BATS_TEST_TMPDIR/no-such-log"
+}
+
+@test "kernel-log gate: every excused pattern matches a real line, and only inside a fault-injection window" {
+	local p sample=$BATS_TEST_DIRNAME/data/kernel-log-injected.txt log=$BATS_TEST_TMPDIR/log
+	while IFS= read -r p; do
+		[[ -z $p || $p == \#* ]] && continue
+		grep -qE -e "$p" "$sample" ||
+			{ echo "no sample line for excused pattern '$p'" >&2; return 1; }
+	done <"$REPO/tests/vm/kernel-log-injected"
+	# Outside a window the kernel's report of a failed allocation counts.
+	run -1 "$REPO/tests/vm/kernel-log-check" "$sample"
+	[ "$output" = "$(cat "$sample")" ]
+	{
+		echo "[    9.000000] uio-msi-test: fault injection on"
+		cat "$sample"
+		grep -F 'KASAN:' "$BATS_TEST_DIRNAME/data/kernel-log-bad.txt"
+		grep -F 'kobject_add_internal failed for uio_msi' "$BATS_TEST_DIRNAME/data/kernel-log-bad.txt"
+		echo "[   99.000000] uio-msi-test: fault injection off"
+		cat "$sample"
+	} >"$log"
+	# Inside: excused; any other report, even a kobject one, still counts.
+	run -1 "$REPO/tests/vm/kernel-log-check" "$log"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[0]} == *"BUG: KASAN: use-after-free"* ]]
+	[[ ${lines[1]} == *"kobject_add_internal failed for uio_msi"* ]]
+	[ "${lines[2]}" = "$(cat "$sample")" ]
+}
+
 @test "UIO_MSI_VM_ACCEL: anything but tcg, kvm or auto is refused before booting" {
 	local r=$BATS_TEST_TMPDIR/results
 	UIO_MSI_VM_ACCEL=hvf run -1 "$REPO/tests/vm/run" --kernel 6.1.0-99-amd64 --results "$r" \
