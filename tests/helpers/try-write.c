@@ -51,7 +51,8 @@ static int usage(void)
 		"ends (a test looks at the device while the eventfds still exist).\n"
 		"--fail-nth N: fail the Nth fault-injection point of each write()\n"
 		"(CONFIG_FAULT_INJECTION); each result gets :FAULT if that fault was\n"
-		"injected, :NOFAULT if the write passed fewer points.\n"
+		"injected, :NOFAULT:P if the write passed only P points (a large N\n"
+		"counts the points of a write).\n"
 		"Exit status: 0 write attempted (result on stdout), 1 setup failed,\n"
 		"2 usage error.\n");
 	return EXIT_USAGE;
@@ -170,7 +171,8 @@ static int fd_argument(const char *s, int *fd)
  * Fault injection (CONFIG_FAULT_INJECTION): fail the Nth fault-injection
  * point this thread passes from now on (/proc/thread-self/fail-nth).
  * Armed just before a write() and read back just after: 0 means the fault
- * was injected in the write, else it is disarmed.
+ * was injected in the write; otherwise the kernel has counted down one per
+ * point passed, and what is left tells how many the write passed.
  */
 static unsigned long long fail_nth;
 static int fail_nth_fd = -1;
@@ -187,10 +189,14 @@ static void fail_nth_arm(void)
 		die("cannot arm fail-nth: %s", strerror(errno));
 }
 
-/* Whether the armed fault was injected; disarms it. */
-static bool fail_nth_hit(void)
+/*
+ * Whether the armed fault was injected; if not, *passed is how many fault
+ * points the write passed.  Disarms it.
+ */
+static bool fail_nth_hit(unsigned long long *passed)
 {
 	char text[24] = "";
+	unsigned long long left;
 	ssize_t n;
 
 	n = pread(fail_nth_fd, text, sizeof(text) - 1, 0);
@@ -198,7 +204,12 @@ static bool fail_nth_hit(void)
 		die("cannot read fail-nth: %s", strerror(errno));
 	if (pwrite(fail_nth_fd, "0", 1, 0) != 1)
 		die("cannot disarm fail-nth: %s", strerror(errno));
-	return text[0] == '0';
+	if (text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	if (parse_number(text, fail_nth, &left))
+		die("unexpected fail-nth '%s'", text);
+	*passed = fail_nth - left;
+	return left == 0;
 }
 
 static void write_file(const char *file, const char *data, size_t len,
@@ -242,8 +253,14 @@ static void write_file(const char *file, const char *data, size_t len,
 			printf("SHORT:%zd", r);
 		else
 			fputs("OK", stdout);
-		if (fail_nth)
-			fputs(fail_nth_hit() ? ":FAULT" : ":NOFAULT", stdout);
+		if (fail_nth) {
+			unsigned long long passed;
+
+			if (fail_nth_hit(&passed))
+				fputs(":FAULT", stdout);
+			else
+				printf(":NOFAULT:%llu", passed);
+		}
 		off += n;
 	} while (off < len);
 	putchar('\n');
