@@ -155,6 +155,18 @@ patterns() {
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$(cat "$sample")" ]
 }
 
+@test "kernel-log gate: a pattern that does not compile fails the check, not passes it" {
+	local d=$BATS_TEST_TMPDIR/vm set
+	for set in patterns injected; do
+		rm -rf "$d"
+		mkdir -p "$d"
+		cp "$REPO"/tests/vm/kernel-log-{check,patterns,injected} "$d/"
+		echo 'unbalanced(' >>"$d/kernel-log-$set"
+		run -2 "$d/kernel-log-check" "$BATS_TEST_DIRNAME/data/kernel-log-clean.txt"
+		[[ $output == *"does not compile"* ]]
+	done
+}
+
 @test "UIO_MSI_VM_ACCEL: anything but tcg, kvm or auto is refused before booting" {
 	local r=$BATS_TEST_TMPDIR/results
 	UIO_MSI_VM_ACCEL=hvf run -1 "$REPO/tests/vm/run" --kernel 6.1.0-99-amd64 --results "$r" \
