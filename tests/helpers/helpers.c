@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -226,4 +227,25 @@ long long irq_line_count(const char *name)
 	free(line);
 	fclose(f);
 	return found;
+}
+
+void sleep_ns(long long ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000LL,
+			       .tv_nsec = ns % 1000000000LL };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+bool wait_irq_count(const char *name, long long target)
+{
+	for (int waited = 0; waited <= SYNC_TIMEOUT_MS; waited++) {
+		long long count = irq_line_count(name);
+
+		if (count < 0 || count >= target)
+			return true;
+		sleep_ns(1000000LL);
+	}
+	return false;
 }

@@ -49,4 +49,19 @@ volatile uint32_t *map_bar(const char *bdf, unsigned bar, bool writable,
  */
 long long irq_line_count(const char *name);
 
+/* How long wait_irq_count() waits for a line to count an interrupt. */
+#define SYNC_TIMEOUT_MS 10000
+
+/* Sleeps ns nanoseconds, through signals. */
+void sleep_ns(long long ns);
+
+/*
+ * Waits, polling each millisecond for up to SYNC_TIMEOUT_MS, until the
+ * line's count reaches target; false on timeout.  A line that goes away
+ * counts as reached: its last listener left (a listener that exits on its
+ * Nth interrupt frees the IRQ at once), so nobody is left to receive more;
+ * the caller's own counts tell the rest.
+ */
+bool wait_irq_count(const char *name, long long target);
+
 #endif /* UIO_MSI_TEST_HELPERS_H */

@@ -32,8 +32,6 @@
 #define VF_EIMS			0x1524
 #define VF_EIAC			0x152c
 #define VF_VECTORS		3
-#define SYNC_POLL_NS		1000000L	/* 1 ms */
-#define SYNC_TIMEOUT_MS		10000
 
 static int usage(void)
 {
@@ -52,26 +50,6 @@ static int usage(void)
 	return EXIT_USAGE;
 }
 
-static void sleep_ns(long long ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000LL,
-			       .tv_nsec = ns % 1000000000LL };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static bool wait_irq_count(const char *name, long long target)
-{
-	for (int waited = 0; waited <= SYNC_TIMEOUT_MS; waited++) {
-		long long count = irq_line_count(name);
-
-		if (count < 0 || count >= target)
-			return true;
-		sleep_ns(SYNC_POLL_NS);
-	}
-	return false;
-}
 
 /* The VF's PF, from its physfn link ("../0000:01:00.0"). */
 static void read_physfn(const char *vf, char *pf, size_t size)

@@ -21,8 +21,6 @@
 
 #define IVSHMEM_IVPOSITION	8	/* BAR0 offsets */
 #define IVSHMEM_DOORBELL	12
-#define SYNC_POLL_NS		1000000L	/* 1 ms */
-#define SYNC_TIMEOUT_MS		10000
 
 struct fire {
 	unsigned vec;
@@ -45,32 +43,6 @@ static int usage(void)
 	return EXIT_USAGE;
 }
 
-static void sleep_ns(long long ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000LL,
-			       .tv_nsec = ns % 1000000000LL };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/*
- * Waits until the line's count reaches target; false on timeout.  A line
- * that goes away counts as reached: its last listener left (a listener
- * that exits on its Nth interrupt frees the IRQ at once), so nobody is
- * left to receive more; the caller's own counts tell the rest.
- */
-static bool wait_irq_count(const char *name, long long target)
-{
-	for (int waited = 0; waited <= SYNC_TIMEOUT_MS; waited++) {
-		long long count = irq_line_count(name);
-
-		if (count < 0 || count >= target)
-			return true;
-		sleep_ns(SYNC_POLL_NS);
-	}
-	return false;
-}
 
 static int parse_fire(const char *vec, const char *n, struct fire *f)
 {
