@@ -66,6 +66,20 @@ tap() {
 	[[ "$stderr" == *"3 of 5 planned results missing"* ]]
 }
 
+@test "summarize: a failed result is shown with its diagnostics, no others" {
+	local r=$BATS_TEST_TMPDIR/r
+	mkdir -p "$r"
+	tap "$r/g.tap" "1..3" "ok 1 a" "# after a pass" "not ok 2 b in 25195ms" \
+		"# (in test file x.bats, line 168)" "#   \`wait_until grep\` failed" \
+		"# timed out waiting for: grep" "ok 3 c" "# after c"
+	run --separate-stderr -1 summarize "$r"
+	[ "$output" = "2 passed, 1 failed" ]
+	[ "$stderr" = "g.tap: not ok 2 b in 25195ms
+g.tap:   # (in test file x.bats, line 168)
+g.tap:   #   \`wait_until grep\` failed
+g.tap:   # timed out waiting for: grep" ]
+}
+
 @test "summarize: a TAP file with neither plan nor result is a failure" {
 	local r=$BATS_TEST_TMPDIR/r
 	mkdir -p "$r"
