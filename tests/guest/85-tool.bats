@@ -51,6 +51,17 @@ unbind_took_under() {
 		fail "unbinding took $UNBIND_SECONDS s"
 }
 
+# output_has FILE LINE: wait until FILE has LINE (60 s: a CMD of exec is
+# python3, whose start over 9p is slow on a loaded host); on a timeout
+# FILE is shown, since it says what CMD and uio-msi did instead.
+output_has() {
+	WAIT_SECONDS=60 wait_until grep -qxF -- "$2" "$1" || {
+		echo "$1:"
+		cat "$1"
+		return 1
+	}
+}
+
 still_listens() { dmesg | grep -c "$IVSHMEM_BDF: user space still listens after" || true; }
 listen_exited() { ! kill -0 "$LISTEN_PID" 2>/dev/null; }
 recoveries() { dmesg | grep -c "AER: device recovery successful" || true; }
@@ -157,7 +168,7 @@ print("request", count, flush=True)
 time.sleep(300)' >"$out" 2>&1 &
 	tool_pid=$!
 	PIDS+=("$tool_pid")
-	wait_until grep -q "^bound 0:3,1:4,2:5,3:6 7$" "$out"
+	output_has "$out" "bound 0:3,1:4,2:5,3:6 7"
 	child=$(pgrep -P "$tool_pid")
 	PIDS+=("$child")
 	[ "$(irq_vectors "$IVSHMEM_BDF")" = "0 1 2 3" ]
@@ -165,8 +176,9 @@ time.sleep(300)' >"$out" 2>&1 &
 	before=$(still_listens)
 	tool_unbind_timed
 	unbind_took_under 30
-	wait_until grep -qx "request 1" "$out"
-	grep -qF "uio-msi: $IVSHMEM_BDF: the device is being taken away (request): passed on to python3" "$out"
+	output_has "$out" "request 1"
+	# uio-msi says so after letting go, which may come after the unbind.
+	output_has "$out" "uio-msi: $IVSHMEM_BDF: the device is being taken away (request): passed on to python3"
 	[ "$(still_listens)" -eq "$before" ]
 	[ -z "$(irq_vectors "$IVSHMEM_BDF")" ]
 	bus_master_off "$IVSHMEM_BDF"
