@@ -460,16 +460,15 @@ static int __init uio_msi_init(void)
 	if (ret)
 		return ret;
 
+	uio_msi_fault_init();
 	uio_msi_wq = alloc_workqueue(KBUILD_MODNAME, UIO_MSI_WQ_FLAGS, 0);
 	if (!uio_msi_wq) {
 		ret = -ENOMEM;
-		goto out;
+		goto err_fault;
 	}
 	ret = pci_register_driver(&uio_msi_driver);
-	if (ret) {
-		destroy_workqueue(uio_msi_wq);
-		goto out;
-	}
+	if (ret)
+		goto err_wq;
 
 	/*
 	 * Like new_id: binds every matching function not bound yet.  An ID
@@ -484,12 +483,18 @@ static int __init uio_msi_init(void)
 		if (ret) {
 			pr_err("ids: cannot add %04x:%04x: %d\n", id->vendor,
 			       id->device, ret);
-			pci_unregister_driver(&uio_msi_driver);
-			destroy_workqueue(uio_msi_wq);
-			goto out;
+			goto err_driver;
 		}
 	}
-out:
+	kfree(table);
+	return 0;
+
+err_driver:
+	pci_unregister_driver(&uio_msi_driver);
+err_wq:
+	destroy_workqueue(uio_msi_wq);
+err_fault:
+	uio_msi_fault_exit();
 	kfree(table);
 	return ret;
 }
@@ -498,6 +503,7 @@ static void __exit uio_msi_exit(void)
 {
 	pci_unregister_driver(&uio_msi_driver);
 	destroy_workqueue(uio_msi_wq);
+	uio_msi_fault_exit();
 }
 
 module_init(uio_msi_init);

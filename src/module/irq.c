@@ -12,7 +12,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/error-injection.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/slab.h>
@@ -82,22 +81,23 @@ static bool uio_msi_is_msi(const struct uio_msi_device *udev)
 }
 
 /*
- * The request_irq() of uio_msi_vector_request().  A function of its own so
- * that the debug kernel's fail_function can make it fail with any errno
- * (tests/reliability/debug): its callers' handling of every failure is
- * tested, not only of the allocation failures fail-nth can cause.
+ * The request_irq() of uio_msi_vector_request(), which the debug kernel's
+ * tests can make fail with any errno (fault.c): its callers' handling of
+ * every failure is tested, not only of the allocation failures.
  */
-static noinline int uio_msi_request_irq(struct uio_msi_vector *vec, bool intx,
-					const char *name)
+static int uio_msi_request_irq(struct uio_msi_vector *vec, bool intx,
+			       const char *name)
 {
+	int ret = uio_msi_fault_request_irq();
+
+	if (ret)
+		return ret;
 	if (intx)
 		return request_irq(vec->irq, uio_msi_intx_handler, IRQF_SHARED,
 				   name, vec);
 	return uio_msi_request_irq_disabled(vec->irq, uio_msi_msi_handler,
 					    name, vec);
 }
-
-ALLOW_ERROR_INJECTION(uio_msi_request_irq, ERRNO);
 
 /*
  * Request @vec's IRQ, not yet delivering: disabled in msi and msix mode,

@@ -157,6 +157,17 @@ void uio_msi_binding_destroy(struct uio_msi_binding *binding);
 void uio_msi_notice_signal(struct uio_msi_device *udev,
 			   enum uio_msi_notice notice);
 
+/* fault.c: fault injection for the debug kernel's tests */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+void uio_msi_fault_init(void);
+void uio_msi_fault_exit(void);
+int uio_msi_fault_request_irq(void);
+#else
+static inline void uio_msi_fault_init(void) { }
+static inline void uio_msi_fault_exit(void) { }
+static inline int uio_msi_fault_request_irq(void) { return 0; }
+#endif
+
 /* sriov.c */
 int uio_msi_sriov_configure(struct pci_dev *pdev, int num_vfs);
 void uio_msi_sriov_remove(struct pci_dev *pdev);

@@ -35,6 +35,13 @@ setup_file() {
 	local file
 	for file in "$REPO"/src/module/*.c; do
 		file=${file##*/}
+		# fault.c is built only on kernels with fault injection in
+		# debugfs (Kbuild); Debian's have none, so it must not be there.
+		if [ "$file" = fault.c ] &&
+			! grep -qx 'CONFIG_FAULT_INJECTION_DEBUG_FS=y' "$KDIR/.config"; then
+			run -1 grep -q "CHECK .*/$file" "$BUILD_LOG"
+			continue
+		fi
 		grep -q "CHECK .*/$file" "$BUILD_LOG" || { echo "sparse did not check $file" >&2; return 1; }
 	done
 	# Sparse's reports name a source position: file.c:line:col.

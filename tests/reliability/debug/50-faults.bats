@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Fault injection (debug kernel only: CONFIG_FAULT_INJECTION, FAILSLAB,
-# FAIL_PAGE_ALLOC, FAIL_FUNCTION): the memory allocations the kernel makes
-# on the way of one write are made to fail, one per write, with
+# FAIL_PAGE_ALLOC, and uio_msi's own fail_request_irq of src/module/fault.c,
+# built with FAULT_INJECTION_DEBUG_FS): the memory allocations the kernel
+# makes on the way of one write are made to fail, one per write, with
 # /proc/thread-self/fail-nth (try-write --fail-nth N).  Each failure must
 # be reported with an ABI errno and leave the device exactly as it was;
 # the module must never leak (the run's last file asks kmemleak) nor
@@ -196,34 +197,29 @@ probe_unwound() {
 	delivery_works "$IVSHMEM_BDF" 2
 }
 
-@test "request_irq failing for any reason (fail_function): ENOSPC, nothing changed, the cause logged" {
+@test "request_irq failing for any reason (uio_msi's fail_request_irq): ENOSPC, nothing changed, the cause logged" {
 	ivshmem_fresh
-	local fi=/sys/kernel/debug/fail_function err message before
+	local fi=/sys/kernel/debug/$DRIVER/fail_request_irq err message before
 	message="$IVSHMEM_BDF: bus mastering on for a user-space driver"
-	echo uio_msi_request_irq >"$fi/inject"
-	echo 100 >"$fi/probability"
 	echo 0 >"$fi/verbose"
 	echo -1 >"$fi/times"
+	echo 100 >"$fi/probability"
 	STATE=$(dev_state "$IVSHMEM_BDF")
 	before=$(dmesg | grep -c "$message" || true)
 	# An INTx line held exclusively (EBUSY), a bad request (EINVAL), an
 	# IRQ the core cannot set up (ENODEV): one errno for user space.
-	for err in -16 -22 -19 -12; do
-		# retval is a debugfs u64 ("%llx"): the errno's bit pattern; a
-		# kernel that parses it signed takes the plain number.
-		printf '%#x\n' "$err" >"$fi/uio_msi_request_irq/retval" 2>/dev/null ||
-			echo "$err" >"$fi/uio_msi_request_irq/retval"
-		[ "$(cat "$fi/uio_msi_request_irq/retval")" = "$(printf %x "$err")" ]
+	for err in 16 22 19 12; do
+		echo "$err" >"$fi/errno"
 		run -0 "$TRY_WRITE" --eventfd 3 "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "7 3"
-		if [ "$err" = -12 ]; then
+		if [ "$err" = 12 ]; then
 			[ "$output" = ENOMEM ]
 		else
 			[ "$output" = ENOSPC ]
-			dmesg | grep -q "$IVSHMEM_BDF: vector 7: request_irq([0-9]*): $err"
+			dmesg | grep -q "$IVSHMEM_BDF: vector 7: request_irq([0-9]*): -$err"
 		fi
 		[ "$(dev_state "$IVSHMEM_BDF")" = "$STATE" ]
 	done
-	echo >"$fi/inject"
+	echo 0 >"$fi/probability"
 	bus_master_off "$IVSHMEM_BDF"
 	[ "$(dmesg | grep -c "$message" || true)" -eq "$before" ]
 	delivery_works "$IVSHMEM_BDF" 7
