@@ -169,12 +169,47 @@ patterns() {
 	[ "$(printf '%s\n' "${lines[@]:2}")" = "$(cat "$sample")" ]
 }
 
+@test "kernel-log gate: inside a window, a report block that names an injected failure has its dump lines excused, and nothing else" {
+	local p sample=$BATS_TEST_DIRNAME/data/kernel-log-injected-blocks.txt log=$BATS_TEST_TMPDIR/log
+	local dump on="[    9.000000] uio-msi-test: fault injection on"
+	local off="[   99.000000] uio-msi-test: fault injection off"
+	while IFS= read -r p; do
+		[[ -z $p || $p == \#* ]] && continue
+		grep -qE -e "$p" "$sample" ||
+			{ echo "no sample block for block pattern '$p'" >&2; return 1; }
+	done <"$REPO/tests/vm/kernel-log-injected-blocks"
+	# The sample's lines that fail a run: its WARNING: and Call Trace: lines.
+	dump=$(grep -E 'WARNING:|Call Trace:' "$sample")
+	[ -n "$dump" ]
+	# Outside a window they count.
+	run -1 "$REPO/tests/vm/kernel-log-check" "$sample"
+	[ "$output" = "$dump" ]
+	# Inside, they do not.
+	{ echo "$on"; cat "$sample"; echo "$off"; } >"$log"
+	run -0 "$REPO/tests/vm/kernel-log-check" "$log"
+	# Another report printed into the block still counts, alone.
+	{ echo "$on"; sed '/Call Trace:/r /dev/stdin' "$sample" <<<"[  491.7] BUG: KASAN: use-after-free in uio_event_notify+0x1/0x2"; echo "$off"; } >"$log"
+	run -1 "$REPO/tests/vm/kernel-log-check" "$log"
+	[ "$output" = "[  491.7] BUG: KASAN: use-after-free in uio_event_notify+0x1/0x2" ]
+	# A block that names no injected failure counts whole.
+	{ echo "$on"; grep -vE -f <(grep -vE '^(#|$)' "$REPO/tests/vm/kernel-log-injected-blocks") "$sample"; echo "$off"; } >"$log"
+	run -1 "$REPO/tests/vm/kernel-log-check" "$log"
+	[ "$output" = "$dump" ]
+	# So does one the window or the log ends before its end.
+	{ echo "$on"; grep -v 'end trace' "$sample"; echo "$off"; } >"$log"
+	run -1 "$REPO/tests/vm/kernel-log-check" "$log"
+	[ "$output" = "$dump" ]
+	{ echo "$on"; grep -v 'end trace' "$sample"; } >"$log"
+	run -1 "$REPO/tests/vm/kernel-log-check" "$log"
+	[ "$output" = "$dump" ]
+}
+
 @test "kernel-log gate: a pattern that does not compile fails the check, not passes it" {
 	local d=$BATS_TEST_TMPDIR/vm set
-	for set in patterns injected; do
+	for set in patterns injected injected-blocks; do
 		rm -rf "$d"
 		mkdir -p "$d"
-		cp "$REPO"/tests/vm/kernel-log-{check,patterns,injected} "$d/"
+		cp "$REPO"/tests/vm/kernel-log-{check,patterns,injected,injected-blocks} "$d/"
 		echo 'unbalanced(' >>"$d/kernel-log-$set"
 		run -2 "$d/kernel-log-check" "$BATS_TEST_DIRNAME/data/kernel-log-clean.txt"
 		[[ $output == *"does not compile"* ]]
