@@ -55,13 +55,16 @@
  *                                      the request comes, print "request
  *                                      irqs K" (K: its vectors that still
  *                                      have an IRQ) and close everything
- *   reltool loadsweep KO PARAMS BDF MAX  load module KO with PARAMS with
- *                                      its Nth fault point failing (fail-nth),
- *                                      N = 1, 2, ... until a load passes no
- *                                      more; after each failed load the
- *                                      module and its driver must be gone
- *                                      and BDF unbound; print "points N
- *                                      failed F"
+ *   reltool loadfault KO PARAMS BDF N  load module KO with PARAMS with
+ *                                      the Nth fault point of the load
+ *                                      failing (fail-nth), then unload it;
+ *                                      print the outcome as try-write does
+ *                                      ("ENOMEM:FAULT", "OK:FAULT" for a
+ *                                      fault the load absorbed,
+ *                                      "OK:NOFAULT:P" for a load that passed
+ *                                      only P points); after a failed load
+ *                                      the module and its driver must be
+ *                                      gone and BDF unbound
  *   reltool userns [--uid U] CMD...    run CMD as root of a new user
  *                                      namespace (as uid U outside it, else
  *                                      root), in the same root directory
@@ -113,7 +116,7 @@ static int usage(void)
 	      "       churn ATTR NVEC SEC SEED | masker DIR EXACT NVEC SEC SEED |\n"
 	      "       fire BDF NVEC SEC [W,...] |\n"
 	      "       ring BDF | opener PATH SEC | notice ATTR | release BDF NVEC |\n"
-	      "       loadsweep KO PARAMS BDF MAX |\n"
+	      "       loadfault KO PARAMS BDF N |\n"
 	      "       userns [--uid U] CMD...\n", stderr);
 	return 2;
 }
@@ -788,58 +791,60 @@ static bool path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static int cmd_loadsweep(char **argv)
+static int cmd_loadfault(char **argv)
 {
 	const char *ko = argv[0], *params = argv[1], *bdf = argv[2];
-	long max = number(argv[3], 1, 100000), failed = 0;
-	char link[256], target[256];
+	long armed = number(argv[3], 1, 1000000), left;
+	char link[256], target[256], text[24] = "", *end;
 	int nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), r, err, len;
 
 	if (nth < 0)
 		die("/proc/thread-self/fail-nth: %s", strerror(errno));
-	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", bdf);
-	for (long n = 1; n <= max; n++) {
-		char text[24] = "";
-		int fd = open(ko, O_RDONLY | O_CLOEXEC), r, err, len;
-		bool hit;
-
-		if (fd < 0)
-			die("%s: %s", ko, strerror(errno));
-		len = snprintf(text, sizeof(text), "%ld", n);
-		if (pwrite(nth, text, (size_t)len, 0) != len)
-			die("arm fail-nth: %s", strerror(errno));
-		r = (int)syscall(SYS_finit_module, fd, params, 0);
-		err = errno;
-		memset(text, 0, sizeof(text));
-		if (pread(nth, text, sizeof(text) - 1, 0) <= 0 || pwrite(nth, "0", 1, 0) != 1)
-			die("read fail-nth: %s", strerror(errno));
-		hit = text[0] == '0';
-		close(fd);
-		if (r == 0) {
-			if (syscall(SYS_delete_module, "uio_msi", O_NONBLOCK))
-				die("fault %ld: loaded, and delete_module failed: %s", n,
-				    strerror(errno));
-			if (!hit) {
-				printf("points %ld failed %ld\n", n - 1, failed);
-				return 0;
-			}
-			continue;
-		}
-		failed++;
-		if (path_exists("/sys/module/uio_msi"))
-			die("fault %ld: the load failed (%s) but the module is there", n,
-			    errno_name(err));
-		if (path_exists("/sys/bus/pci/drivers/uio_msi"))
-			die("fault %ld: the load failed (%s) but its driver is registered",
-			    n, errno_name(err));
-		len = (int)readlink(link, target, sizeof(target) - 1);
-		if (len > 0) {
-			target[len] = '\0';
-			if (strstr(target, "/uio_msi"))
-				die("fault %ld: the load failed but %s is bound to it", n, bdf);
-		}
+	if (fd < 0)
+		die("%s: %s", ko, strerror(errno));
+	len = snprintf(text, sizeof(text), "%ld", armed);
+	if (pwrite(nth, text, (size_t)len, 0) != len)
+		die("arm fail-nth: %s", strerror(errno));
+	r = (int)syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	memset(text, 0, sizeof(text));
+	if (pread(nth, text, sizeof(text) - 1, 0) <= 0 || pwrite(nth, "0", 1, 0) != 1)
+		die("read fail-nth: %s", strerror(errno));
+	close(fd);
+	/* What is left of the count: 0 once the fault was injected. */
+	errno = 0;
+	left = strtol(text, &end, 10);
+	if (errno || end == text || left < 0 || left > armed)
+		die("unexpected fail-nth '%s'", text);
+	if (r == 0) {
+		if (syscall(SYS_delete_module, "uio_msi", O_NONBLOCK))
+			die("fault %ld: loaded, and delete_module failed: %s", armed,
+			    strerror(errno));
+		if (left)
+			printf("OK:NOFAULT:%ld\n", armed - left);
+		else
+			puts("OK:FAULT");
+		return 0;
 	}
-	die("still injecting after %ld faults", max);
+	if (path_exists("/sys/module/uio_msi"))
+		die("fault %ld: the load failed (%s) but the module is there", armed,
+		    errno_name(err));
+	if (path_exists("/sys/bus/pci/drivers/uio_msi"))
+		die("fault %ld: the load failed (%s) but its driver is registered",
+		    armed, errno_name(err));
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", bdf);
+	len = (int)readlink(link, target, sizeof(target) - 1);
+	if (len > 0) {
+		target[len] = '\0';
+		if (strstr(target, "/uio_msi"))
+			die("fault %ld: the load failed but %s is bound to it", armed, bdf);
+	}
+	if (left)
+		printf("%s:NOFAULT:%ld\n", errno_name(err), armed - left);
+	else
+		printf("%s:FAULT\n", errno_name(err));
+	return 0;
 }
 
 static void write_text(int dirfd, const char *path, const char *text)
@@ -940,8 +945,8 @@ int main(int argc, char **argv)
 		return cmd_notice(argv);
 	if (!strcmp(cmd, "release") && argc == 2)
 		return cmd_release(argv);
-	if (!strcmp(cmd, "loadsweep") && argc == 4)
-		return cmd_loadsweep(argv);
+	if (!strcmp(cmd, "loadfault") && argc == 4)
+		return cmd_loadfault(argv);
 	if (!strcmp(cmd, "opener") && argc == 2)
 		return cmd_opener(argv);
 	if (!strcmp(cmd, "userns"))
