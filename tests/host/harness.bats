@@ -50,10 +50,11 @@ tap() {
 @test "summarize: skipped and todo results count as failed" {
 	local r=$BATS_TEST_TMPDIR/r
 	mkdir -p "$r"
-	tap "$r/a.tap" "1..4" "ok 1 real" "ok 2 not run # skip no device" \
-		"ok 3 later # TODO" "ok 4 vector #2 delivers in 12ms"
+	tap "$r/a.tap" "1..5" "ok 1 real" "ok 2 not run # skip no device" \
+		"ok 3 later # TODO" "ok 4 vector #2 delivers in 12ms" \
+		"ok 5 vector #3 delivers # skip no vector 3"
 	run --separate-stderr -1 summarize "$r"
-	[ "$output" = "2 passed, 2 failed" ]
+	[ "$output" = "2 passed, 3 failed" ]
 	[[ "$stderr" == *"skipped or todo"*"ok 2 not run # skip no device"* ]]
 }
 
