@@ -3,11 +3,14 @@
 # MSI-X off) offers 16 MSI messages, without per-vector mask bits.  x86
 # grants a function several MSI messages only through interrupt remapping
 # (an IOMMU); without it, one.  uio_msi must offer what the function has
-# (irq_max), take what the system grants (irq_count), and bind, deliver
-# to eventfds and release all of them.  (No emulated device raises MSI
-# messages beyond the first that guest user space could fire without
-# programming DMA rings: the xHC raises an interrupter's message for
-# events it writes into that interrupter's event ring in memory.)
+# (irq_max), take what the system grants (irq_count), and bind and
+# release all of them.  Delivery is not tested here: no emulated device
+# raises an MSI message that guest user space could fire without
+# programming DMA rings (the xHC raises an interrupter's message for the
+# events it writes into that interrupter's event ring in memory, and
+# only transfer events, which need a slot and an endpoint, can target an
+# interrupter other than 0).  MSI delivery is edu's (40-edu), one
+# message.
 
 bats_require_minimum_version 1.5.0
 
