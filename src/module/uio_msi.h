@@ -162,10 +162,12 @@ void uio_msi_notice_signal(struct uio_msi_device *udev,
 void uio_msi_fault_init(void);
 void uio_msi_fault_exit(void);
 int uio_msi_fault_request_irq(void);
+int uio_msi_fault_uio_register(void);
 #else
 static inline void uio_msi_fault_init(void) { }
 static inline void uio_msi_fault_exit(void) { }
 static inline int uio_msi_fault_request_irq(void) { return 0; }
+static inline int uio_msi_fault_uio_register(void) { return 0; }
 #endif
 
 /* sriov.c */

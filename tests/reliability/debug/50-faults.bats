@@ -1,15 +1,16 @@
 #!/usr/bin/env bats
 # Fault injection (debug kernel only: CONFIG_FAULT_INJECTION, FAILSLAB,
-# FAIL_PAGE_ALLOC, and uio_msi's own fail_request_irq of src/module/fault.c,
+# FAIL_PAGE_ALLOC, and uio_msi's own fault points of src/module/fault.c,
 # built with FAULT_INJECTION_DEBUG_FS): the memory allocations the kernel
 # makes on the way of one write are made to fail, one per write, with
 # /proc/thread-self/fail-nth (try-write --fail-nth N).  Each failure must
 # be reported with an ABI errno and leave the device exactly as it was;
 # the module must never leak (the run's last file asks kmemleak) nor
 # upset the kernel log.  Covered: a mode change, an irq_count change, an
-# eventfd bind (request_irq included), a probe (uio_register_device
-# included), request_irq failing for reasons other than memory, and the
-# module load with ids= (pci_add_dynid included).
+# eventfd bind (request_irq included), a probe (uio_register_device's
+# allocations among its sampled points), request_irq and
+# uio_register_device failing with any errno (fault.c), and the module
+# load with ids= (pci_add_dynid included).
 
 bats_require_minimum_version 1.5.0
 
@@ -238,6 +239,32 @@ probe_unwound() {
 	bus_master_off "$IVSHMEM_BDF"
 	[ "$(dmesg | grep -c "$message" || true)" -eq "$before" ]
 	delivery_works "$IVSHMEM_BDF" 7
+}
+
+@test "probe: uio_register_device failing for any reason (uio_msi's fail_uio_register) unwinds completely" {
+	module_unload
+	module_load
+	local fi=/sys/kernel/debug/$DRIVER/fail_uio_register err message before
+	echo 0 >"$fi/verbose"
+	echo -1 >"$fi/times"
+	echo "$DRIVER" >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
+	# EBUSY, EINVAL, ENOMEM: the driver core logs each; ENODEV only at
+	# debug level (a probe that rejects its match).
+	for err in 16 22 12 19; do
+		echo "$err" >"$fi/errno"
+		echo 100 >"$fi/probability"
+		message="probe of $IVSHMEM_BDF failed with error -$err"
+		before=$(dmesg | grep -c "$message" || true)
+		echo "$IVSHMEM_BDF" >/sys/bus/pci/drivers_probe
+		echo 0 >"$fi/probability"
+		[ "$(dev_driver "$IVSHMEM_BDF")" != "$DRIVER" ] ||
+			fail "errno $err: the probe succeeded"
+		probe_unwound "E$err:FAULT" "$err"
+		[ "$err" = 19 ] || [ "$(dmesg | grep -c "$message" || true)" -eq $((before + 1)) ] ||
+			fail "errno $err: no '$message' in the log"
+	done
+	dev_bind "$IVSHMEM_BDF"
+	delivery_works "$IVSHMEM_BDF" 3
 }
 
 # load_checked RESULT N: reltool loadfault found nothing left of a failed
