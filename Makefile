@@ -21,8 +21,10 @@
 #   make bench           interrupt latency, masking, rate and bind cost of
 #                        uio_msi against vfio-pci and uio_pci_generic,
 #                        paired in one QEMU VM, scale and the traced hot
-#                        path in two more (as root; UIO_MSI_VM_ACCEL=auto
-#                        uses KVM where it works); report in build/bench/
+#                        path in two more, then DPDK's Rx interrupt
+#                        wake-up latency on both drivers in a fourth (as
+#                        root; UIO_MSI_VM_ACCEL=auto uses KVM where it
+#                        works); report in build/bench/
 #   make clean
 #
 # install and uninstall take DESTDIR and PREFIX (default /usr/local).  With
