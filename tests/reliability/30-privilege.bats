@@ -50,28 +50,20 @@ inputs() {
 
 # as_denied BDF PREFIX...: every input on every writable attribute of BDF,
 # written by the command PREFIX, is EPERM (an empty write is 0 bytes and
-# never reaches the driver: OK), and the device is unchanged.
+# never reaches the driver: OK), and the device is unchanged while the
+# writer still holds its eventfd (expect_errno).
 as_denied() {
-	local bdf=$1 name before after data results i
+	local bdf=$1 name input inputs
 	shift
+	# shellcheck disable=SC2034 # the writer's prefix, read by expect_write
+	local WRITE_AS=("$@")
 	for name in "$ATTR_MODE" "$ATTR_IRQ_COUNT" "$ATTR_EVENTFD"; do
-		mapfile -t data < <(inputs "$name")
-		before=$(dev_state "$bdf")
-		mapfile -t results < <("$@" "$TRY_WRITE" --eventfd 3 \
-			"$(attr_path "$bdf" "$name")" "${data[@]}")
-		after=$(dev_state "$bdf")
-		[ "${#results[@]}" -eq "${#data[@]}" ] ||
-			fail "$*: $name: ${#results[@]} results: ${results[*]}"
-		for i in "${!data[@]}"; do
-			if [ -z "${data[i]}" ]; then
-				[ "${results[i]}" = OK ] || fail "$*: $name <- '': ${results[i]}"
-			else
-				[ "${results[i]}" = EPERM ] ||
-					fail "$*: $name <- '${data[i]}': ${results[i]}, expected EPERM"
-			fi
-		done
-		[ "$after" = "$before" ] || fail "$*: $name: '$before' -> '$after'"
-		figure inputs "${#data[@]}"
+		inputs=()
+		while IFS= read -r input; do
+			[ -z "$input" ] || inputs+=("$input")
+		done < <(inputs "$name")
+		expect_errno "$bdf" "$name" EPERM --eventfd 3 -- "${inputs[@]}"
+		expect_errno "$bdf" "$name" OK -- ''
 	done
 }
 

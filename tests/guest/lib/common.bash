@@ -225,10 +225,12 @@ dev_state() {
 # state is compared while the writer still holds its descriptors: a
 # binding a failed write made by mistake would otherwise be undone by the
 # eventfd's EPOLLHUP before anyone looked.  Sets EXPECT_INPUTS to the
-# number of writes made.
+# number of writes made.  A caller's array WRITE_AS (e.g. a setpriv
+# command line) is the prefix the writer runs under.
 expect_write() {
 	local bdf=$1 name=$2 errno=$3 options=() results=() before after i line
 	local raw=0 status=0 in_fd out_fd pid
+	local as=${WRITE_AS[*]:+as ${WRITE_AS[*]}: }
 	shift 3
 	while [ "$1" != -- ]; do
 		[ "$1" != --raw-file ] || raw=1
@@ -237,7 +239,7 @@ expect_write() {
 	done
 	shift
 	dev_state_into before "$bdf"
-	coproc WRITER { "$TRY_WRITE" --hold "${options[@]}" \
+	coproc WRITER { "${WRITE_AS[@]}" "$TRY_WRITE" --hold "${options[@]}" \
 		"/sys/bus/pci/devices/$bdf/$GROUP/$name" "$@"; }
 	# Bash forgets these once the coprocess has been reaped: copy them.
 	pid=$WRITER_PID out_fd=${WRITER[0]} in_fd=${WRITER[1]}
@@ -249,17 +251,17 @@ expect_write() {
 	exec {in_fd}>&-
 	wait "$pid" || status=$?
 	exec {out_fd}<&-
-	[ "$status" -eq 0 ] || fail "try-write exited with status $status"
+	[ "$status" -eq 0 ] || fail "${as}try-write exited with status $status"
 	# --raw-file: one write of the file's bytes, no DATA arguments.
 	EXPECT_INPUTS=$(($# + raw))
 	[ "${#results[@]}" -eq "$EXPECT_INPUTS" ] ||
-		fail "$name: ${#results[@]} results for $EXPECT_INPUTS writes: ${results[*]}"
+		fail "$as$name: ${#results[@]} results for $EXPECT_INPUTS writes: ${results[*]}"
 	for ((i = 0; i < EXPECT_INPUTS; i++)); do
 		[ "${results[i]}" = "$errno" ] ||
-			fail "$name <- '${*:i+1:1}': got ${results[i]}, expected $errno"
+			fail "$as$name <- '${*:i+1:1}': got ${results[i]}, expected $errno"
 	done
 	[ "$after" = "$before" ] ||
-		fail "$name <- $*: changed the device: '$before' -> '$after'"
+		fail "$as$name <- $*: changed the device: '$before' -> '$after'"
 }
 
 # Start `uio-msi listen` in the background and wait until it is bound;
