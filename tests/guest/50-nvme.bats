@@ -67,11 +67,7 @@ hold_vectors() {
 	[ "$(irq_vectors "$NVME_BDF" | awk '{ print $NF }')" -eq $((bound - 1)) ]
 	bus_master_on "$NVME_BDF"
 	# The failed vector really is unavailable, and nothing changed.
-	local before
-	before=$(dev_state "$NVME_BDF")
-	run -0 "$TRY_WRITE" --eventfd 3 "$(attr_path "$NVME_BDF" "$ATTR_EVENTFD")" "$bound 3"
-	[ "$output" = ENOSPC ]
-	[ "$(dev_state "$NVME_BDF")" = "$before" ]
+	expect_write "$NVME_BDF" "$ATTR_EVENTFD" ENOSPC --eventfd 3 -- "$bound 3"
 	# Unbinding one frees a CPU vector for the failed one.
 	echo "0 -1" >"$(attr_path "$NVME_BDF" "$ATTR_EVENTFD")"
 	vec=$bound
@@ -96,12 +92,9 @@ hold_vectors() {
 	# While the CPUs have no vector left, another device's first bind
 	# fails in request_irq: that changes nothing, bus mastering and the
 	# kernel's taint included.
-	local message="$IVSHMEM_BDF: bus mastering on for a user-space driver" before state
+	local message="$IVSHMEM_BDF: bus mastering on for a user-space driver" before
 	before=$(dmesg | grep -c "$message" || true)
-	state=$(dev_state "$IVSHMEM_BDF")
-	run -0 "$TRY_WRITE" --eventfd 3 "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "0 3"
-	[ "$output" = ENOSPC ]
-	[ "$(dev_state "$IVSHMEM_BDF")" = "$state" ]
+	expect_write "$IVSHMEM_BDF" "$ATTR_EVENTFD" ENOSPC --eventfd 3 -- "0 3"
 	bus_master_off "$IVSHMEM_BDF"
 	[ "$(dmesg | grep -c "$message" || true)" -eq "$before" ] ||
 		fail "the failed bind turned bus mastering on and tainted the kernel"

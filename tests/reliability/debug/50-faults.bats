@@ -226,12 +226,12 @@ probe_unwound() {
 	# IRQ the core cannot set up (ENODEV): one errno for user space.
 	for err in 16 22 19 12; do
 		echo "$err" >"$fi/errno"
-		run -0 "$TRY_WRITE" --eventfd 3 "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "7 3"
 		if [ "$err" = 12 ]; then
-			[ "$output" = ENOMEM ]
+			expect_write "$IVSHMEM_BDF" "$ATTR_EVENTFD" ENOMEM --eventfd 3 -- "7 3"
 		else
-			[ "$output" = ENOSPC ]
-			dmesg | grep -q "$IVSHMEM_BDF: vector 7: request_irq([0-9]*): -$err"
+			expect_write "$IVSHMEM_BDF" "$ATTR_EVENTFD" ENOSPC --eventfd 3 -- "7 3"
+			dmesg | grep -q "$IVSHMEM_BDF: vector 7: request_irq([0-9]*): -$err" ||
+				fail "errno $err: its cause is not in the log"
 		fi
 		[ "$(dev_state "$IVSHMEM_BDF")" = "$STATE" ]
 	done
