@@ -47,8 +47,10 @@ static int usage(void)
 		"DATA understands \\n \\t \\r \\0 \\\\ and \\xHH; --raw-file takes the bytes\n"
 		"of F instead. --chunks K writes K bytes per write() on the same open\n"
 		"file and prints one result per chunk, space-separated. --hold: after\n"
-		"the results, print \"held\" and keep every descriptor open until stdin\n"
-		"ends (a test looks at the device while the eventfds still exist).\n"
+		"each result, wait for a line on stdin before the next DATA; after the\n"
+		"last, print \"held\" and keep every descriptor open until stdin ends\n"
+		"(a test looks at the device after each write, while the eventfds\n"
+		"still exist).\n"
 		"--fail-nth N: fail the Nth fault-injection point of each write()\n"
 		"(CONFIG_FAULT_INJECTION); each result gets :FAULT if that fault was\n"
 		"injected, :NOFAULT:P if the write passed only P points (a large N\n"
@@ -267,6 +269,19 @@ static void write_file(const char *file, const char *data, size_t len,
 	close(fd);
 }
 
+/* --hold: wait until the test has looked at the device (a line on stdin). */
+static void wait_for_line(void)
+{
+	char c;
+
+	for (;;) {
+		ssize_t r = read(STDIN_FILENO, &c, 1);
+
+		if (r == 0 || (r < 0 && errno != EINTR) || (r == 1 && c == '\n'))
+			return;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *raw_file = NULL;
@@ -363,6 +378,11 @@ int main(int argc, char **argv)
 	for (size_t d = 0; d < ndata; d++) {
 		write_file(file, datas[d], lens[d], chunk, max_fd);
 		free(datas[d]);
+		if (hold) {
+			fflush(stdout);
+			if (d + 1 < ndata)
+				wait_for_line();
+		}
 	}
 	free(datas);
 	free(lens);

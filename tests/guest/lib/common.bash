@@ -222,14 +222,17 @@ dev_state() {
 # expect_write BDF ATTRIBUTE ERRNO [TRY-WRITE OPTIONS...] -- DATA...: each
 # DATA, written through its own open and write(), fails with ERRNO (or
 # succeeds, for ERRNO OK), and the device's state is what it was.  The
-# state is compared while the writer still holds its descriptors: a
-# binding a failed write made by mistake would otherwise be undone by the
-# eventfd's EPOLLHUP before anyone looked.  Sets EXPECT_INPUTS to the
-# number of writes made.  A caller's array WRITE_AS (e.g. a setpriv
-# command line) is the prefix the writer runs under.
+# state is compared after every write, while the writer still holds its
+# descriptors: a binding a failed write made by mistake would otherwise
+# be undone by a later DATA ("3 3" then "3 -1") or by the eventfd's
+# EPOLLHUP before anyone looked.  Sets EXPECT_INPUTS to the number of
+# writes made.  A caller's array WRITE_AS (e.g. a setpriv command line)
+# is the prefix the writer runs under.  Each check returns at once:
+# called where bash ignores errexit (after || or in an if), a failed
+# check must not be lost behind a later one that passes.
 expect_write() {
 	local bdf=$1 name=$2 errno=$3 options=() results=() before after i line
-	local raw=0 status=0 in_fd out_fd pid
+	local raw=0 status=0 in_fd out_fd pid changed=
 	local as=${WRITE_AS[*]:+as ${WRITE_AS[*]}: }
 	shift 3
 	while [ "$1" != -- ]; do
@@ -243,25 +246,35 @@ expect_write() {
 		"/sys/bus/pci/devices/$bdf/$GROUP/$name" "$@"; }
 	# Bash forgets these once the coprocess has been reaped: copy them.
 	pid=$WRITER_PID out_fd=${WRITER[0]} in_fd=${WRITER[1]}
+	# try-write waits for a line after each result: look at the device.
 	while read -r line <&"$out_fd"; do
 		[ "$line" != held ] || break
 		results+=("$line")
+		dev_state_into after "$bdf"
+		[ -n "$changed" ] || [ "$after" = "$before" ] ||
+			changed="'${*:${#results[@]}:1}': changed the device: '$before' -> '$after'"
+		echo >&"$in_fd"
 	done
-	dev_state_into after "$bdf"
 	exec {in_fd}>&-
 	wait "$pid" || status=$?
 	exec {out_fd}<&-
-	[ "$status" -eq 0 ] || fail "${as}try-write exited with status $status"
+	[ "$status" -eq 0 ] || {
+		fail "${as}try-write exited with status $status"
+		return 1
+	}
 	# --raw-file: one write of the file's bytes, no DATA arguments.
 	EXPECT_INPUTS=$(($# + raw))
-	[ "${#results[@]}" -eq "$EXPECT_INPUTS" ] ||
+	[ "${#results[@]}" -eq "$EXPECT_INPUTS" ] || {
 		fail "$as$name: ${#results[@]} results for $EXPECT_INPUTS writes: ${results[*]}"
+		return 1
+	}
 	for ((i = 0; i < EXPECT_INPUTS; i++)); do
-		[ "${results[i]}" = "$errno" ] ||
+		[ "${results[i]}" = "$errno" ] || {
 			fail "$as$name <- '${*:i+1:1}': got ${results[i]}, expected $errno"
+			return 1
+		}
 	done
-	[ "$after" = "$before" ] ||
-		fail "$as$name <- $*: changed the device: '$before' -> '$after'"
+	[ -z "$changed" ] || fail "$as$name <- $changed"
 }
 
 # Start `uio-msi listen` in the background and wait until it is bound;
