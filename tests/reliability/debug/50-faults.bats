@@ -124,7 +124,12 @@ state_kept() {
 		"$RESTORE"
 		;;
 	*)
-		alloc_errno "$1" || fail "fault $2: '$1' is not an ABI errno"
+		# sweep runs this after ||, where errexit does not stop at the
+		# first failed check: each one returns.
+		alloc_errno "$1" || {
+			fail "fault $2: '$1' is not an ABI errno"
+			return 1
+		}
 		[ "$now" = "$STATE" ] || fail "fault $2 ($1): '$STATE' -> '$now'"
 		;;
 	esac
@@ -191,10 +196,20 @@ probe_unwound() {
 		echo "$IVSHMEM_BDF" >/sys/bus/pci/drivers/"$DRIVER"/unbind
 		return 0
 	fi
+	# Run after || (sweep): each check returns, errexit would not.
 	uio=$(find /sys/class/uio -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-	[ "$uio" -eq 0 ] || fail "fault $2: probe failed, but a UIO device is left"
-	[ -z "$(irq_vectors "$IVSHMEM_BDF")" ] || fail "fault $2: IRQs left"
-	bus_master_off "$IVSHMEM_BDF" || fail "fault $2: bus mastering left on"
+	[ "$uio" -eq 0 ] || {
+		fail "fault $2: probe failed, but a UIO device is left"
+		return 1
+	}
+	[ -z "$(irq_vectors "$IVSHMEM_BDF")" ] || {
+		fail "fault $2: IRQs left"
+		return 1
+	}
+	bus_master_off "$IVSHMEM_BDF" || {
+		fail "fault $2: bus mastering left on"
+		return 1
+	}
 	msix_disabled "$IVSHMEM_BDF" || fail "fault $2: MSI-X left enabled"
 }
 
