@@ -31,15 +31,18 @@ elf_class() { od -An -tu1 -j4 -N1 "$1" | tr -d ' '; }
 }
 
 # binder_receives TOOL VEC N: TOOL binds VEC, gets N interrupts, exits.
+# Its output, and any failure on the way: run in $(...), where errexit
+# does not stop it, each step says so in what the caller compares.
 binder_receives() {
-	local out pid
+	local out pid status=0
 	out=$(mktemp)
-	"$1" binder "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "$2" "$3" >"$out" &
+	"$1" binder "$(attr_path "$IVSHMEM_BDF" "$ATTR_EVENTFD")" "$2" "$3" >"$out" 2>&1 &
 	pid=$!
-	wait_until grep -q "^bound $2\$" "$out"
-	"$IVSHMEM_FIRE" "$IVSHMEM_BDF" "$2" "$3"
-	wait "$pid"
+	wait_until grep -q "^bound $2\$" "$out" || echo "not bound after 20 s"
+	"$IVSHMEM_FIRE" "$IVSHMEM_BDF" "$2" "$3" || echo "ivshmem-fire: status $?"
+	wait "$pid" || status=$?
 	cat "$out"
+	[ "$status" -eq 0 ] || echo "binder: status $status"
 }
 
 @test "the 32-bit binder binds and receives exactly like the 64-bit one" {
@@ -47,8 +50,9 @@ binder_receives() {
 	for v in 0 7 15; do
 		out64=$(binder_receives "$RELTOOL" "$v" 3)
 		out32=$(binder_receives "$RELTOOL32" "$v" 3)
-		[ "$out64" = "$(printf 'bound %s\nreceived 3' "$v")" ]
-		[ "$out32" = "$out64" ]
+		[ "$out64" = "$(printf 'bound %s\nreceived 3' "$v")" ] ||
+			fail "vector $v, 64-bit: '$out64'"
+		[ "$out32" = "$out64" ] || fail "vector $v, 32-bit: '$out32', 64-bit: '$out64'"
 		WAIT_SECONDS=30 wait_until no_irqs "$IVSHMEM_BDF"
 	done
 }
