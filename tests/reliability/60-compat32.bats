@@ -30,9 +30,9 @@ elf_class() { od -An -tu1 -j4 -N1 "$1" | tr -d ' '; }
 	[ "$(od -An -tu2 -j18 -N2 "$RELTOOL32" | tr -d ' ')" = 3 ]
 }
 
-# binder_receives TOOL VEC N: TOOL binds VEC, gets N interrupts, exits.
-# Its output, and any failure on the way: run in $(...), where errexit
-# does not stop it, each step says so in what the caller compares.
+# binder_receives TOOL VEC N: TOOL binds VEC, gets N interrupts, exits;
+# prints TOOL's output.  It runs in $(...), where errexit does not stop
+# it, so a step that fails prints why into what the caller compares.
 binder_receives() {
 	local out pid status=0
 	out=$(mktemp)
