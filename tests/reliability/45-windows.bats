@@ -28,14 +28,18 @@ setup() {
 
 teardown() {
 	pids_kill
+	late_vectors_off
 	module_unload
 	echo >"$(pci_dir "$IVSHMEM_BDF")/driver_override"
 	echo >"$(pci_dir "$EDU_BDF")/driver_override"
 }
 
 # ring_forever VEC: ring ivshmem vector VEC without pause (50 doorbell
-# writes a millisecond), in the background, for the rest of the test.
+# writes a millisecond), in the background, for the rest of the test or
+# until pids_kill; and open a late-vector window of the kernel-log gate,
+# closed after pids_kill (lib/rel.bash).
 ring_forever() {
+	late_vectors_on
 	"$RELTOOL" fire "$IVSHMEM_BDF" $(($1 + 1)) 3600 "$(ring_weights "$1")" >/dev/null &
 	PIDS+=($!)
 }
@@ -81,6 +85,7 @@ device_clean() {
 		bus_master_off "$IVSHMEM_BDF"
 	done
 	pids_kill
+	late_vectors_off
 	dev_bind "$IVSHMEM_BDF"
 	delivery_works "$IVSHMEM_BDF" 0
 }
@@ -122,6 +127,7 @@ bind_unbind_with_opener() {
 	ring_forever 0
 	bind_unbind_with_opener "$IVSHMEM_BDF" "$BIND_ROUNDS"
 	pids_kill
+	late_vectors_off
 	delivery_works "$IVSHMEM_BDF" 0
 }
 
