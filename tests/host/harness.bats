@@ -262,6 +262,13 @@ patterns() {
 	[[ "$output" == *"UIO_MSI_VM_ACCEL must be tcg, kvm or auto, not 'hvf'"* ]]
 }
 
+@test "UIO_MSI_VM_TCG_THREAD: anything but multi or single is refused before booting" {
+	local r=$BATS_TEST_TMPDIR/results
+	UIO_MSI_VM_TCG_THREAD=rr run -1 "$REPO/tests/vm/run" --kernel 6.1.0-99-amd64 \
+		--results "$r" --exec true
+	[[ "$output" == *"UIO_MSI_VM_TCG_THREAD must be multi or single, not 'rr'"* ]]
+}
+
 @test "kvm-probe: a kernel that does not boot under KVM means TCG, cleanly" {
 	# Not a kernel: QEMU refuses it (or /dev/kvm is not usable at all).
 	: >"$BATS_TEST_TMPDIR/vmlinuz"
